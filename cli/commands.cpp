@@ -1,0 +1,220 @@
+#include "cli/commands.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "models/estimate.h"
+#include "models/transformer.h"
+#include "reports/json.h"
+#include "scenarios/catalog_loader.h"
+#include "scenarios/loader.h"
+
+namespace trainsite::cli {
+
+using namespace trainsite::models;
+using reports::Json;
+using reports::tidy;
+
+namespace {
+
+std::filesystem::path data_dir_of(const Common& c) {
+  return c.data_dir.empty() ? scenarios::default_data_dir() : std::filesystem::path(c.data_dir);
+}
+
+void print_table(const Result& r, const Scenario& sc) {
+  const auto& it = r.iteration;
+  fmt::print("{}: {} on {} × {} ({} GPUs), tp={} pp={} dp={} cp={} v={} micro_batch={} ({} micro-batches)\n",
+             sc.name, sc.workload.model.id, sc.cluster.nodes, sc.cluster.gpu.id, sc.cluster.gpus(),
+             sc.parallelism.tp, sc.parallelism.pp, it.dp, sc.parallelism.cp, it.virtual_stages,
+             sc.parallelism.micro_batch, it.micro_batches);
+  fmt::print("engine: {}   memory/GPU: {:.1f} GB of {:.0f}   checkpoint every {:.0f} min (Young/Daly), cluster MTBF "
+             "{:.1f} h\n\n",
+             r.engine, r.memory.total_GB(), sc.cluster.gpu.hbm_GB, r.goodput.interval_s / 60, r.goodput.mtbf_s / 3600);
+  fmt::print("iteration {:.3f} s = compute {:.3f} + tp {:.3f} + pp bubble {:.3f} + pp p2p {:.3f} + dp {:.3f} + cp "
+             "{:.3f} + ep {:.3f} + io {:.3f} + other {:.3f}\n\n",
+             it.step_time_s, it.compute_s, it.tp_comm_s, it.pp_bubble_s, it.pp_comm_s, it.dp_comm_s, it.cp_comm_s,
+             it.ep_comm_s, it.io_stall_s, it.other_s);
+  fmt::print("{:<12}{:>9}{:>8}{:>9}{:>9}{:>10}{:>7}{:>11}{:>14}{:>14}{:>14}{:>9}\n", "site", "TFLOP/s", "MFU",
+             "train d", "wall d", "IT MW", "PUE", "energy MWh", "energy", "capex+fac.", "total", "CO2 t");
+  for (const auto& s : r.sites)
+    fmt::print("{:<12}{:>9.1f}{:>7.1f}%{:>9.1f}{:>9.1f}{:>10.2f}{:>7.2f}{:>11.0f}{:>14.0f}{:>14.0f}{:>14.0f}{:>9.0f}\n",
+               s.site, s.tflops_per_gpu, 100 * s.mfu, s.training_days, s.wall_clock_days, s.it_power_mw, s.pue,
+               s.energy_mwh, s.cost.energy, s.cost.capex + s.cost.facility, s.cost.total, s.co2_t);
+  if (!r.sites.empty()) fmt::print("(costs in {})\n", r.sites.front().cost.currency);
+}
+
+}  // namespace
+
+int cmd_estimate(const std::string& path, const Common& c) {
+  const auto dir = data_dir_of(c);
+  const Catalog cat = scenarios::load_catalog(dir);
+  const Scenario sc = scenarios::load_scenario(path, cat, {dir, c.overrides, false});
+  const Result r = estimate(sc);
+  if (c.json)
+    std::cout << reports::result_to_json(r).dump(2) << "\n";
+  else
+    print_table(r, sc);
+  return 0;
+}
+
+double predicted_metric(const std::string& metric, const SiteResult& r) {
+  if (metric == "tflops_per_gpu") return r.tflops_per_gpu;
+  if (metric == "mfu") return r.mfu;
+  if (metric == "step_time_s") return r.step_time_s;
+  if (metric == "tokens_per_s") return r.tokens_per_s;
+  return NAN;
+}
+
+Json validation_report(const std::vector<scenarios::ValidationRecord>& records, const std::string& engine) {
+  Json doc;
+  doc["schema"] = "trainsite/validation-result/v1";
+  doc["engine"] = engine;
+  doc["records"] = Json::array();
+  std::vector<double> errors;
+  for (const auto& rec : records) {
+    std::string metric;
+    for (const auto& m : scenarios::validation_metrics())
+      if (rec.measured.count(m)) {
+        metric = m;
+        break;
+      }
+    Json j;
+    j["id"] = rec.id;
+    j["metric"] = metric;
+    j["measured"] = rec.measured.at(metric);
+    if (!rec.scenario) {
+      j["predicted"] = nullptr;
+      j["rel_error"] = nullptr;
+      j["reason"] = rec.unsupported_reason;
+    } else {
+      const Iteration it = analytic_iteration(*rec.scenario);
+      const SiteResult sr = throughput_from_step(*rec.scenario, it, it.step_time_s);
+      const double pred = predicted_metric(metric, sr);
+      const double err = (pred - rec.measured.at(metric)) / rec.measured.at(metric);
+      errors.push_back(std::abs(err));
+      j["predicted"] = tidy(pred);
+      j["rel_error"] = tidy(err);
+      j["source"] = rec.source;
+    }
+    doc["records"].push_back(j);
+  }
+  std::vector<double> sorted = errors;
+  std::sort(sorted.begin(), sorted.end());
+  double median = 0;
+  if (!sorted.empty()) {
+    const size_t n = sorted.size();
+    median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  }
+  doc["predicted_records"] = errors.size();
+  doc["unsupported_records"] = records.size() - errors.size();
+  doc["median_abs_rel_error"] = tidy(median);
+  doc["max_abs_rel_error"] = tidy(sorted.empty() ? 0 : sorted.back());
+  return doc;
+}
+
+int cmd_validate(const std::string& data_file, const std::string& engine, const Common& c) {
+  const auto dir = data_dir_of(c);
+  const Catalog cat = scenarios::load_catalog(dir);
+  const std::string file = data_file.empty() ? (dir / "validation" / "public.yaml").string() : data_file;
+  const auto records = scenarios::load_validation(file, cat, {dir, c.overrides, true});
+  const Json doc = validation_report(records, engine);
+  if (c.json) {
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("{:<24}{:>16}{:>10}{:>11}{:>9}\n", "record", "metric", "measured", "predicted", "error");
+  for (const auto& r : doc["records"]) {
+    if (r["predicted"].is_null())
+      fmt::print("{:<24}{:>16}{:>10.4g}  unsupported: {}\n", r["id"].get<std::string>(),
+                 r["metric"].get<std::string>(), r["measured"].get<double>(), r["reason"].get<std::string>());
+    else
+      fmt::print("{:<24}{:>16}{:>10.4g}{:>11.4g}{:>8.1f}%\n", r["id"].get<std::string>(),
+                 r["metric"].get<std::string>(), r["measured"].get<double>(), r["predicted"].get<double>(),
+                 100 * r["rel_error"].get<double>());
+  }
+  fmt::print("\nmedian |error| {:.1f}%, max |error| {:.1f}% over {} records ({} unsupported)\n",
+             100 * doc["median_abs_rel_error"].get<double>(), 100 * doc["max_abs_rel_error"].get<double>(),
+             doc["predicted_records"].get<size_t>(), doc["unsupported_records"].get<size_t>());
+  return 0;
+}
+
+int cmd_catalog(const std::string& what, const Common& c) {
+  const Catalog cat = scenarios::load_catalog(data_dir_of(c));
+  Json doc;
+  const bool all = what.empty() || what == "all";
+  if (all || what == "gpus") {
+    Json a = Json::array();
+    for (const auto& g : cat.gpus)
+      a.push_back({{"id", g.id},
+                   {"name", g.name},
+                   {"bf16_tflops", g.peak(Precision::bf16).value_or(0)},
+                   {"fp8_tflops", g.peak(Precision::fp8) ? Json(*g.peak(Precision::fp8)) : Json(nullptr)},
+                   {"hbm_GB", g.hbm_GB},
+                   {"hbm_GBps", g.hbm_GBps},
+                   {"nvlink_GBps", g.nvlink_GBps},
+                   {"tdp_w", g.tdp_w},
+                   {"node_power_kw", g.node_power_kw},
+                   {"sources", g.sources}});
+    doc["gpus"] = a;
+  }
+  if (all || what == "models") {
+    Json a = Json::array();
+    for (const auto& m : cat.models)
+      a.push_back({{"id", m.id},
+                   {"parameters_b", tidy(parameters(m) / 1e9)},
+                   {"layers", m.layers},
+                   {"hidden", m.hidden},
+                   {"heads", m.heads},
+                   {"seq_len", m.seq_len},
+                   {"moe", m.moe.has_value()},
+                   {"source", m.source}});
+    doc["models"] = a;
+  }
+  if (all || what == "sites") {
+    Json a = Json::array();
+    for (const auto& s : cat.sites)
+      a.push_back({{"id", s.id},
+                   {"name", s.name},
+                   {"currency", s.currency},
+                   {"tariff_flat_per_kwh", s.tariff_flat_per_kwh},
+                   {"pue_avg", s.pue_avg},
+                   {"carbon_kg_per_kwh", s.carbon_kg_per_kwh},
+                   {"sources", s.sources}});
+    doc["sites"] = a;
+  }
+  if (doc.empty()) {
+    std::cerr << fmt::format("trainsite catalog: unknown list '{}'; use gpus, models or sites\n", what);
+    return 2;
+  }
+  if (c.json) {
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  if (doc.contains("gpus")) {
+    fmt::print("GPUs\n{:<18}{:>10}{:>9}{:>8}{:>10}{:>10}{:>7}{:>9}\n", "id", "BF16 TF", "FP8 TF", "HBM GB", "HBM GB/s",
+               "NVLink", "TDP W", "node kW");
+    for (const auto& g : cat.gpus)
+      fmt::print("{:<18}{:>10.0f}{:>9}{:>8.0f}{:>10.0f}{:>10.0f}{:>7.0f}{:>9.1f}\n", g.id, *g.peak(Precision::bf16),
+                 g.peak(Precision::fp8) ? fmt::format("{:.0f}", *g.peak(Precision::fp8)) : "-", g.hbm_GB, g.hbm_GBps,
+                 g.nvlink_GBps, g.tdp_w, g.node_power_kw);
+  }
+  if (doc.contains("models")) {
+    fmt::print("\nModels\n{:<18}{:>10}{:>8}{:>8}{:>7}{:>8}{:>5}\n", "id", "params B", "layers", "hidden", "heads",
+               "seq", "MoE");
+    for (const auto& m : cat.models)
+      fmt::print("{:<18}{:>10.1f}{:>8}{:>8}{:>7}{:>8}{:>5}\n", m.id, parameters(m) / 1e9, m.layers, m.hidden, m.heads,
+                 m.seq_len, m.moe ? "yes" : "");
+  }
+  if (doc.contains("sites")) {
+    fmt::print("\nSites\n{:<12}{:<36}{:>6}{:>10}{:>6}{:>10}\n", "id", "name", "cur.", "tariff", "PUE", "kgCO2/kWh");
+    for (const auto& s : cat.sites)
+      fmt::print("{:<12}{:<36}{:>6}{:>10.3f}{:>6.2f}{:>10.3f}\n", s.id, s.name, s.currency, s.tariff_flat_per_kwh,
+                 s.pue_avg, s.carbon_kg_per_kwh);
+  }
+  return 0;
+}
+
+}  // namespace trainsite::cli

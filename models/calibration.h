@@ -1,0 +1,31 @@
+// Efficiency figures that turn datasheet peaks into achievable rates. Defaults come from
+// data/calibration/default.yaml (per GPU architecture, each with its source); `trainsite calibrate`
+// writes the same structure fitted to microbenchmarks.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace trainsite::models {
+
+struct Calibration {
+  std::string name = "default";
+  // GEMM: time = max(flops / (peak·gemm_eff_max·wave_eff), bytes / (hbm·hbm_eff)) + launch.
+  double gemm_eff_max = 0.8;     // large-GEMM fraction of dense peak
+  int tile_m = 128;              // output tile of the tensor-core kernel
+  int tile_n = 256;
+  double kernel_launch_s = 4e-6;  // fixed cost per kernel
+  double hbm_eff = 0.85;          // achievable fraction of HBM peak for streaming kernels
+  double fp8_gemm_eff_factor = 0.8;  // FP8 GEMMs reach a lower fraction of their peak than BF16
+  double attention_eff = 0.6;     // fused (flash) attention fraction of dense peak
+  // Collectives: bus bandwidth = link peak × efficiency; time = latency·steps + bytes/busbw.
+  double nvlink_busbw_eff = 0.78;  // achieved all-reduce busbw / unidirectional NVLink
+  double nic_eff = 0.94;           // achieved busbw / NIC line rate at large messages
+  double collective_step_latency_s = 5e-6;  // per ring step (NCCL LL/Simple protocol hop)
+  // Power (used by the power model): GPU draw as fraction of TDP per phase.
+  double gpu_power_compute_frac = 0.9;
+  double gpu_power_comm_frac = 0.55;
+  std::map<std::string, std::string> sources;
+};
+
+}  // namespace trainsite::models

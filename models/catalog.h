@@ -1,0 +1,122 @@
+// Catalog entries: GPUs, model presets and sites, as plain data loaded from data/*.yaml.
+#pragma once
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trainsite::models {
+
+enum class Precision { fp16, bf16, fp8 };
+
+struct Gpu {
+  std::string id;
+  std::string name;
+  std::string arch;
+  int sms = 0;
+  // Dense tensor-core peak per precision, TFLOP/s; missing = unsupported.
+  std::map<std::string, double> peak_tflops;
+  double hbm_GB = 0;
+  double hbm_GBps = 0;
+  double nvlink_GBps = 0;  // total bidirectional per GPU, datasheet convention
+  double pcie_GBps = 0;    // per direction
+  double tdp_w = 0;
+  double idle_w = 0;
+  int node_gpus = 8;
+  double node_power_kw = 0;  // full-load server power
+  double node_price_usd = 0;
+  std::map<std::string, std::string> sources;
+
+  std::optional<double> peak(Precision p) const;
+};
+
+struct Moe {
+  int experts = 0;
+  int shared_experts = 0;
+  int top_k = 0;
+  int expert_ffn_hidden = 0;
+  int dense_layers = 0;
+};
+
+enum class Activation { gelu, swiglu };
+
+struct ModelSpec {
+  std::string id;  // preset id, or "custom"
+  int layers = 0;
+  int hidden = 0;
+  int heads = 0;
+  int kv_heads = 0;  // 0 = same as heads (MHA)
+  int ffn_hidden = 0;  // 0 = 4*hidden
+  int seq_len = 0;
+  int vocab = 0;
+  Activation activation = Activation::gelu;
+  bool tied_embeddings = true;
+  std::optional<Moe> moe;
+  std::string source;
+};
+
+struct TouPeriod {
+  std::string period;
+  std::vector<std::array<int, 2>> hours;  // [start, end) local hours
+  double price_per_kwh = 0;
+};
+
+struct Cooling {
+  std::string type = "water-economizer";  // air-chiller | water-economizer | evaporative | liquid
+  double chw_supply_c = 18;
+  double economizer_approach_c = 5;
+  double chiller_cop_rated = 6;
+  double rated_condenser_c = 30;
+  double fan_pump_fraction = 0.04;
+  double other_overhead_fraction = 0.05;
+};
+
+struct Site {
+  std::string id;
+  std::string name;
+  std::string country;
+  std::string currency = "USD";
+  double carbon_kg_per_kwh = 0;
+  double green_share = 0;
+  double pue_avg = 1.3;
+  double tariff_flat_per_kwh = 0;
+  std::vector<TouPeriod> tou;
+  std::vector<int> summer_surcharge_months;
+  double summer_surcharge_factor = 1.0;
+  double elevation_m = 0;
+  std::array<double, 12> monthly_drybulb_c{};
+  std::array<double, 12> monthly_wetbulb_c{};
+  std::array<double, 12> diurnal_range_c{};
+  std::string weather_file;  // optional EPW path (absolute after loading)
+  Cooling cooling;
+  double pue_limit = 0;
+  double power_capacity_mw = 0;
+  double rack_power_limit_kw = 0;
+  double colocation_per_kw_month = 0;
+  double timezone_utc_offset_h = 0;
+  std::map<std::string, std::string> sources;
+};
+
+struct EconomicsData {
+  std::map<std::string, double> fx_to_usd;
+  std::map<std::string, double> network_cost_per_gpu_usd;
+  double storage_cost_per_node_usd = 0;
+};
+
+struct Catalog {
+  std::vector<Gpu> gpus;
+  std::vector<ModelSpec> models;
+  std::vector<Site> sites;
+  EconomicsData economics;
+
+  const Gpu* find_gpu(const std::string& id) const;
+  const ModelSpec* find_model(const std::string& id) const;
+  const Site* find_site(const std::string& id) const;
+};
+
+std::string to_string(Precision p);
+std::string to_string(Activation a);
+
+}  // namespace trainsite::models

@@ -1,0 +1,104 @@
+// A resolved scenario (trainsite/v1): every preset looked up, every `auto` left as a flag the
+// models resolve. The loader in scenarios/ builds it; the engines only read it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/calibration.h"
+#include "models/catalog.h"
+
+namespace trainsite::models {
+
+enum class Recompute { none, selective, full };
+
+struct Workload {
+  ModelSpec model;
+  double tokens = 300e9;
+  int global_batch = 1536;  // sequences per iteration
+  Precision precision = Precision::bf16;
+  // Omitted keys follow Megatron-LM's command-line defaults: optional optimizations are off.
+  Recompute recompute = Recompute::none;
+  bool flash_attention = false;  // fused attention kernel (FlashAttention, --use-flash-attn)
+};
+
+struct Parallelism {
+  int tp = 1;
+  int pp = 1;
+  int dp = 0;  // 0 = auto (GPUs / (tp*pp*cp))
+  int cp = 1;
+  int ep = 1;
+  int micro_batch = 1;
+  int virtual_stages = 1;  // 0 = auto
+  int zero = 0;            // 0..3 (1 = distributed optimizer, --use-distributed-optimizer)
+  bool sequence_parallel = false;    // --sequence-parallel
+  bool overlap_grad_reduce = false;  // --overlap-grad-reduce: DP traffic hidden behind the last backward
+};
+
+struct Fabric {
+  std::string kind = "roce";  // roce | infiniband
+  double nic_gbps = 200;
+  int nics_per_node = 8;
+  std::string topology = "rail-optimized";  // rail-optimized | fat-tree
+  double oversubscription = 1.0;
+  std::string routing = "ecmp-hash";  // ecmp-hash | adaptive
+  int leaf_radix = 64;                // ports per leaf switch facing nodes
+  double latency_us = 2.0;            // per hop, NIC to NIC through one switch
+};
+
+struct Checkpoint {
+  double interval_min = 0;  // 0 = auto (Young/Daly)
+  bool async = false;
+};
+
+struct Storage {
+  double read_GBps_per_node = 5.0;
+  double write_GBps_per_node = 2.2;
+  bool gpudirect = true;
+  Checkpoint checkpoint;
+};
+
+struct Cluster {
+  Gpu gpu;
+  int gpus_per_node = 8;
+  int nodes = 1;
+  std::optional<double> node_power_kw;  // override of the catalog figure
+  Fabric fabric;
+  Storage storage;
+  std::string calibration = "default";  // name under data/calibration/
+  Calibration cal;                       // resolved by the loader
+
+  int gpus() const { return gpus_per_node * nodes; }
+};
+
+struct Reliability {
+  double gpu_fail_per_1000_gpu_day = 0;  // 0 = auto (from the published 16k-GPU run)
+  double restart_min = 15;
+  unsigned seed = 1;
+};
+
+struct Economics {
+  std::string currency = "USD";
+  double server_price_usd = 0;  // 0 = auto (catalog)
+  double amortization_years = 4;
+  std::string start = "2026-01-01";
+  std::map<std::string, double> fx_to_usd;  // catalog defaults merged with scenario overrides
+  double network_cost_per_gpu_usd = 0;       // from data/economics.yaml by fabric kind
+  double storage_cost_per_node_usd = 0;
+};
+
+struct Scenario {
+  std::string name;
+  std::string source_file;
+  Workload workload;
+  Parallelism parallelism;
+  Cluster cluster;
+  Reliability reliability;
+  std::vector<Site> sites;
+  Economics economics;
+  std::string power_cap_policy = "derate";  // derate | refuse
+};
+
+}  // namespace trainsite::models

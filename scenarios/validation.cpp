@@ -1,0 +1,54 @@
+#include "scenarios/validation.h"
+
+#include <fmt/format.h>
+
+#include "scenarios/yaml_reader.h"
+
+namespace trainsite::scenarios {
+
+const std::vector<std::string>& validation_metrics() {
+  static const std::vector<std::string> m = {"tflops_per_gpu", "mfu", "step_time_s", "tokens_per_s"};
+  return m;
+}
+
+std::vector<ValidationRecord> load_validation(const std::string& path, const models::Catalog& cat,
+                                              const LoadOptions& opt) {
+  const Section root(load_yaml_file(path), "", path);
+  root.allow({"schema", "records"});
+  if (root.string("schema", "") != "trainsite/validation/v1")
+    root.fail("schema", "expected 'trainsite/validation/v1'");
+  const YAML::Node recs = root.at("records");
+  if (!recs.IsSequence()) root.fail("records", "expected a list of records");
+  std::vector<ValidationRecord> out;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    const Section s(recs[i], fmt::format("records[{}]", i), path);
+    s.allow({"id", "source", "scenario", "measured", "flop_convention", "notes"});
+    ValidationRecord r;
+    r.id = s.string("id", "");
+    if (r.id.empty()) s.fail("id", "every record needs an id");
+    r.source = s.string("source", "");
+    r.flop_convention = s.one_of("flop_convention", "megatron-with-recompute",
+                                 {"megatron-with-recompute", "model", "hardware"});
+    const Section m = s.child("measured");
+    for (const auto& kv : m.node()) {
+      const std::string k = kv.first.as<std::string>();
+      r.measured[k] = m.positive(k, 0);
+    }
+    bool any = false;
+    for (const auto& k : validation_metrics()) any = any || r.measured.count(k);
+    if (!any) s.fail("measured", "needs one of tflops_per_gpu, mfu, step_time_s, tokens_per_s");
+    LoadOptions partial = opt;
+    partial.partial = true;
+    try {
+      r.scenario = scenario_from_yaml(YAML::Clone(s.at("scenario")), path, cat, partial);
+      r.scenario->name = r.id;
+    } catch (const InputError& e) {
+      // A record the model cannot represent is reported with the reason, never dropped.
+      r.unsupported_reason = e.what();
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace trainsite::scenarios
