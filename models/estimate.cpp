@@ -63,10 +63,11 @@ void apply_site_average(const Scenario& sc, const Site& site, const Goodput& g, 
   r.cost_per_million_tokens = r.cost.total / (sc.workload.tokens / 1e6);
 }
 
-Result estimate(const Scenario& sc) {
+Result evaluate(const Scenario& sc, const Iteration& it, const std::string& engine) {
   Result res;
   res.scenario = sc.name;
-  res.iteration = analytic_iteration(sc);
+  res.engine = engine;
+  res.iteration = it;
   res.memory = memory_per_gpu(sc);
   res.goodput = expected_goodput(sc);
   for (const Site& site : sc.sites) {
@@ -76,5 +77,7 @@ Result estimate(const Scenario& sc) {
   }
   return res;
 }
+
+Result estimate(const Scenario& sc) { return evaluate(sc, analytic_iteration(sc), "analytic"); }
 
 }  // namespace trainsite::models

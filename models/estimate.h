@@ -50,6 +50,11 @@ double cluster_it_power_mw(const Scenario& sc);
 // Averaged site model: energy = IT power × average PUE × wall-clock time; cost at the flat tariff.
 void apply_site_average(const Scenario& sc, const Site& site, const Goodput& g, SiteResult& r);
 
+// Per-site results from an iteration (either engine's): the hook where the site/campaign model
+// turns step time into days, energy, cost and CO2.
+Result evaluate(const Scenario& sc, const Iteration& it, const std::string& engine);
+
+// The analytic engine end to end: analytic_iteration + evaluate.
 Result estimate(const Scenario& sc);
 
 }  // namespace trainsite::models
