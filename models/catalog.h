@@ -90,6 +90,9 @@ struct Site {
   std::array<double, 12> monthly_wetbulb_c{};
   std::array<double, 12> diurnal_range_c{};
   std::string weather_file;  // optional EPW path (absolute after loading)
+  // Filled by the scenarios loader from weather_file (8760 local hours of a non-leap year); empty = use
+  // the monthly means and diurnal range (models/weather.h).
+  std::vector<double> hourly_drybulb_c, hourly_wetbulb_c;
   Cooling cooling;
   double pue_limit = 0;
   double power_capacity_mw = 0;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "models/transformer.h"
+#include "models/why.h"
 
 namespace trainsite::models {
 
@@ -72,9 +73,10 @@ Result evaluate(const Scenario& sc, const Iteration& it, const std::string& engi
   res.goodput = expected_goodput(sc);
   for (const Site& site : sc.sites) {
     SiteResult r = throughput_from_step(sc, res.iteration, res.iteration.step_time_s);
-    apply_site_average(sc, site, res.goodput, r);
+    apply_campaign(sc, site, res.iteration, res.goodput, engine, r);
     res.sites.push_back(r);
   }
+  explain_differences(res.sites);
   return res;
 }
 

@@ -41,6 +41,49 @@ Json site_to_json(const models::SiteResult& r, const models::Iteration& it) {
                {"total", tidy(r.cost.total)},
                {"per_million_tokens", tidy(r.cost_per_million_tokens)}};
   j["co2_t"] = tidy(r.co2_t);
+  // Campaign model detail (models/campaign.h, models/power.h, models/cooling.h).
+  j["power_mw"] = {{"it_mean", tidy(r.it_power_mw)},          {"it_compute", tidy(r.it_power_peak_mw)},
+                   {"it_comm", tidy(r.it_power_comm_mw)},      {"it_idle", tidy(r.it_power_idle_mw)},
+                   {"swing", tidy(r.power_swing_mw)},          {"facility_peak", tidy(r.facility_power_peak_mw)}};
+  j["it_energy_mwh"] = tidy(r.it_energy_mwh);
+  j["pue_annual"] = tidy(r.pue_annual);
+  j["free_cooling_fraction"] = tidy(r.free_cooling_fraction);
+  j["weather"] = r.weather;
+  j["reliability"] = {{"checkpoints", tidy(r.checkpoints)},   {"checkpoint_h", tidy(r.checkpoint_h)},
+                      {"lost_work_h", tidy(r.lost_work_h)},   {"restart_h", tidy(r.restart_h)}};
+  j["power_cap"] = {{"derated_hours", tidy(r.derated_hours)}, {"min_speed", tidy(r.min_speed)}};
+  j["prices"] = {{"energy_per_kwh", tidy(r.price_per_kwh)},
+                 {"colocation_per_kw_month", tidy(r.colocation_per_kw_month)},
+                 {"carbon_kg_per_kwh", tidy(r.carbon_kg_per_kwh)}};
+  j["rack"] = {{"limit_kw", tidy(r.rack.rack_limit_kw)}, {"servers_per_rack", r.rack.servers_per_rack},
+               {"racks", r.rack.racks},                  {"floor_m2", tidy(r.rack.floor_m2)},
+               {"fits", r.rack.fits}};
+  j["monthly"] = Json::array();
+  for (const auto& m : r.monthly)
+    j["monthly"].push_back({{"month", m.month},
+                            {"hours", tidy(m.hours)},
+                            {"energy_mwh", tidy(m.energy_mwh)},
+                            {"it_energy_mwh", tidy(m.it_energy_mwh)},
+                            {"pue", tidy(m.pue)},
+                            {"energy_cost", tidy(m.energy_cost)},
+                            {"cost", tidy(m.cost)},
+                            {"mean_drybulb_c", tidy(m.mean_drybulb_c)}});
+  auto drivers = [](const std::vector<models::Driver>& ds) {
+    Json a = Json::array();
+    for (const auto& d : ds)
+      a.push_back({{"driver", d.driver},
+                   {"delta", tidy(d.delta)},
+                   {"share", tidy(d.share)},
+                   {"site_value", tidy(d.site_value)},
+                   {"reference_value", tidy(d.reference_value)},
+                   {"unit", d.unit}});
+    return a;
+  };
+  j["why"] = {{"reference", r.why.reference},
+              {"delta_total", tidy(r.why.delta_total)},
+              {"drivers", drivers(r.why.drivers)},
+              {"delta_co2_t", tidy(r.why.delta_co2_t)},
+              {"co2_drivers", drivers(r.why.co2_drivers)}};
   return j;
 }
 
