@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "scenarios/epw.h"
+
 #ifndef TRAINSITE_DATA_DIR
 #define TRAINSITE_DATA_DIR ""
 #endif
@@ -278,6 +280,7 @@ Catalog load_catalog(const fs::path& data_dir) {
     Site site = parse_site(s, Site{});
     if (!site.weather_file.empty() && fs::path(site.weather_file).is_relative())
       site.weather_file = (data_dir / site.weather_file).string();
+    load_site_weather(site);
     cat.sites.push_back(site);
   }
   {

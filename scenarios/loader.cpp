@@ -5,11 +5,13 @@
 #include "models/iteration.h"
 #include "models/memory.h"
 #include "scenarios/catalog_loader.h"
+#include "scenarios/epw.h"
 #include "scenarios/yaml_reader.h"
 
 namespace trainsite::scenarios {
 
 using namespace trainsite::models;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -126,7 +128,7 @@ Cluster parse_cluster(const Section& s, const Catalog& cat, const LoadOptions& o
   return c;
 }
 
-std::vector<Site> parse_sites(const Section& root, const Catalog& cat) {
+std::vector<Site> parse_sites(const Section& root, const Catalog& cat, const std::filesystem::path& data_dir) {
   std::vector<Site> out;
   const YAML::Node list = root.at("sites");
   if (!list.IsDefined()) return out;
@@ -146,6 +148,18 @@ std::vector<Site> parse_sites(const Section& root, const Catalog& cat) {
                        fmt::format("unknown site '{}'{}; known: {}", id, hint.empty() ? "" : " (" + hint + ")", all));
     }
     out.push_back(n.IsMap() ? parse_site(Section(n, field, root.file()), *base) : *base);
+    if (Site& s = out.back(); s.weather_file != base->weather_file) {
+      // A relative weather file is looked up next to the scenario, then under the data directory.
+      fs::path wf = s.weather_file;
+      if (wf.is_relative()) {
+        const fs::path near = fs::path(root.file()).parent_path() / wf;
+        wf = fs::exists(near) || data_dir.empty() ? near : data_dir / wf;
+      }
+      s.weather_file = wf.string();
+      s.hourly_drybulb_c.clear();
+      s.hourly_wetbulb_c.clear();
+      load_site_weather(s);
+    }
   }
   return out;
 }
@@ -289,7 +303,7 @@ Scenario scenario_from_yaml(YAML::Node root, const std::string& file, const Cata
   if (sc.reliability.gpu_fail_per_1000_gpu_day < 0) r.fail("gpu_fail_per_1000_gpu_day", "must be >= 0 or auto");
   sc.reliability.restart_min = r.non_negative("restart_min", 15);
   sc.reliability.seed = unsigned(r.integer("seed", 1));
-  sc.sites = parse_sites(s, cat);
+  sc.sites = parse_sites(s, cat, opt.data_dir);
   if (!opt.partial && sc.sites.empty()) s.fail("sites", "missing: list at least one site id from data/sites/");
   sc.economics = parse_economics(s.child("economics"), cat, sc.cluster);
   for (const auto& site : sc.sites)
