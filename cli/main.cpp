@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "models/campaign.h"
 #include "scenarios/errors.h"
 
 int main(int argc, char** argv) {
@@ -43,6 +44,9 @@ int main(int argc, char** argv) {
     if (*cat) return cmd_catalog(what, common);
   } catch (const trainsite::scenarios::InputError& e) {
     std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const trainsite::models::PowerCapError& e) {  // the site cannot host the cluster: bad input
+    std::cerr << "trainsite: error: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "trainsite: error: " << e.what() << "\n";
