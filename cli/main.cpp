@@ -26,6 +26,32 @@ int main(int argc, char** argv) {
   val->add_option("--data-file,--records", data_file, "validation YAML (default: data/validation/public.yaml)");
   val->add_option("--engine", engine, "analytic|des")->check(CLI::IsMember({"analytic", "des"}));
   val->add_flag("--json", common.json, "print JSON");
+  std::string mb_file, mb_calibration = "default";
+  CalibrateOptions mb;  // link/log hints shared by validate --microbench and calibrate
+  val->add_option("--microbench", mb_file, "validate the sub-models on a microbench JSON or nccl-tests/Megatron log");
+  val->add_option("--calibration", mb_calibration, "calibration to predict with (--microbench; default: default)");
+  val->add_option("--gpu", mb.gpu, "catalog GPU id (--microbench; default: from the JSON's GPU name)");
+  val->add_option("--link-GBps", mb.link_GBps, "one-way NVLink GB/s per GPU of the measured system (--microbench)");
+  val->add_option("--op", mb.op, "collective of an nccl-tests log (default: inferred)");
+  val->add_option("--ranks", mb.ranks, "ranks of an nccl-tests log (default: inferred)");
+  val->add_option("--nodes", mb.nodes, "nodes (NVLink domains) of an nccl-tests log (default: 1 or inferred)");
+  val->add_option("--nic-gbps", mb.nic_gbps, "NIC line rate, multi-node collectives");
+  val->add_option("--nics-per-node", mb.nics_per_node, "NICs per node, multi-node collectives");
+
+  CalibrateOptions calo;
+  auto* calc = app.add_subcommand("calibrate", "fit efficiency figures to microbenchmarks and logs, write a calibration");
+  calc->add_option("inputs", calo.inputs, "microbench JSON, nccl-tests logs, Megatron logs")->required();
+  calc->add_option("--out,-o", calo.out, "output: data/calibration/NAME.yaml")->required();
+  calc->add_option("--name", calo.name, "calibration name (default: the output file's stem)");
+  calc->add_option("--gpu", calo.gpu, "catalog GPU id (default: from the JSON's GPU name)");
+  calc->add_option("--link-GBps", calo.link_GBps, "one-way NVLink GB/s per GPU of the measured system");
+  calc->add_option("--op", calo.op, "collective of an nccl-tests log (default: inferred)");
+  calc->add_option("--ranks", calo.ranks, "ranks of an nccl-tests log (default: inferred)");
+  calc->add_option("--nodes", calo.nodes, "nodes (NVLink domains) of an nccl-tests log (default: 1 or inferred)");
+  calc->add_option("--nic-gbps", calo.nic_gbps, "NIC line rate in Gb/s (multi-node collectives)");
+  calc->add_option("--nics-per-node", calo.nics_per_node, "NICs per node (multi-node collectives)");
+  calc->add_option("--gpus-per-node", calo.gpus_per_node, "GPUs per node (multi-node collectives)");
+  calc->add_flag("--json", common.json, "print a JSON summary");
 
   std::string what;
   auto* cat = app.add_subcommand("catalog", "list GPUs, models and sites with their sources");
@@ -40,7 +66,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (*est) return cmd_estimate(scenario, common);
+    if (*val && !mb_file.empty()) return cmd_validate_microbench(mb_file, mb_calibration, mb, common);
     if (*val) return cmd_validate(data_file, engine, common);
+    if (*calc) return cmd_calibrate(calo, common);
     if (*cat) return cmd_catalog(what, common);
   } catch (const trainsite::scenarios::InputError& e) {
     std::cerr << e.what() << "\n";
