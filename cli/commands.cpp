@@ -24,6 +24,8 @@ std::filesystem::path data_dir_of(const Common& c) {
   return c.data_dir.empty() ? scenarios::default_data_dir() : std::filesystem::path(c.data_dir);
 }
 
+}  // namespace
+
 void print_table(const Result& r, const Scenario& sc) {
   const auto& it = r.iteration;
   fmt::print("{}: {} on {} × {} ({} GPUs), tp={} pp={} dp={} cp={} v={} micro_batch={} ({} micro-batches)\n",
@@ -46,8 +48,6 @@ void print_table(const Result& r, const Scenario& sc) {
   if (!r.sites.empty()) fmt::print("(costs in {})\n", r.sites.front().cost.currency);
 }
 
-}  // namespace
-
 int cmd_estimate(const std::string& path, const Common& c) {
   const auto dir = data_dir_of(c);
   const Catalog cat = scenarios::load_catalog(dir);
@@ -68,7 +68,8 @@ double predicted_metric(const std::string& metric, const SiteResult& r) {
   return NAN;
 }
 
-Json validation_report(const std::vector<scenarios::ValidationRecord>& records, const std::string& engine) {
+Json validation_report(const std::vector<scenarios::ValidationRecord>& records, const std::string& engine,
+                       Iteration (*predict)(const Scenario&)) {
   Json doc;
   doc["schema"] = "trainsite/validation-result/v1";
   doc["engine"] = engine;
@@ -90,7 +91,7 @@ Json validation_report(const std::vector<scenarios::ValidationRecord>& records, 
       j["rel_error"] = nullptr;
       j["reason"] = rec.unsupported_reason;
     } else {
-      const Iteration it = analytic_iteration(*rec.scenario);
+      const Iteration it = predict ? predict(*rec.scenario) : analytic_iteration(*rec.scenario);
       const SiteResult sr = throughput_from_step(*rec.scenario, it, it.step_time_s);
       const double pred = predicted_metric(metric, sr);
       const double err = (pred - rec.measured.at(metric)) / rec.measured.at(metric);
@@ -120,7 +121,7 @@ int cmd_validate(const std::string& data_file, const std::string& engine, const 
   const Catalog cat = scenarios::load_catalog(dir);
   const std::string file = data_file.empty() ? (dir / "validation" / "public.yaml").string() : data_file;
   const auto records = scenarios::load_validation(file, cat, {dir, c.overrides, true});
-  const Json doc = validation_report(records, engine);
+  const Json doc = validation_report(records, engine, engine == "des" ? &des_iteration : nullptr);
   if (c.json) {
     std::cout << doc.dump(2) << "\n";
     return 0;

@@ -24,6 +24,20 @@ int cmd_estimate(const std::string& scenario, const Common& c);
 int cmd_validate(const std::string& data_file, const std::string& engine, const Common& c);
 int cmd_catalog(const std::string& what, const Common& c);
 
+// `trainsite simulate` (cli/simulate.cpp): the SimGrid discrete-event engine with what-ifs.
+struct SimulateArgs {
+  std::string trace;               // Chrome/Perfetto trace-event JSON output
+  double straggler_fraction = 0;   // of GPUs
+  double straggler_slowdown = 1;   // compute-time multiplier of a straggler
+  int fail_links = 0;              // node NIC links down
+  bool step_level = false;         // one message per ring step (slow; checks the aggregation)
+};
+int cmd_simulate(const std::string& scenario, const SimulateArgs& a, const Common& c);
+// The DES iteration with default options (the predictor of `validate --engine des`).
+models::Iteration des_iteration(const models::Scenario& sc);
+// The estimate/simulate table for people.
+void print_table(const models::Result& r, const models::Scenario& sc);
+
 // `trainsite calibrate INPUT... --out F.yaml` (cli/calibrate.cpp) and `trainsite validate
 // --microbench F` (cli/validate_microbench.cpp). Inputs: microbench JSON, nccl-tests logs, Megatron logs.
 struct CalibrateOptions {
@@ -57,7 +71,9 @@ int cmd_validate_microbench(const std::string& file, const std::string& calibrat
 double predicted_metric(const std::string& metric, const models::SiteResult& r);
 
 // The validation document of DESIGN section 8 from records and a predictor.
+// `predict` gives each record's iteration (default: the analytic engine).
 nlohmann::ordered_json validation_report(const std::vector<scenarios::ValidationRecord>& records,
-                                         const std::string& engine);
+                                         const std::string& engine,
+                                         models::Iteration (*predict)(const models::Scenario&) = nullptr);
 
 }  // namespace trainsite::cli

@@ -21,6 +21,20 @@ int main(int argc, char** argv) {
   est->add_flag("--json", common.json, "print the JSON result");
   est->add_option("--set", common.overrides, "override a key: a.b=value (repeatable)");
 
+  SimulateArgs sim;
+  auto* simc = app.add_subcommand("simulate", "discrete-event (SimGrid) iteration per site, with fabric what-ifs");
+  simc->add_option("scenario", scenario, "scenario YAML")->required();
+  simc->add_flag("--json", common.json, "print the JSON result");
+  simc->add_option("--set", common.overrides, "override a key: a.b=value (repeatable)");
+  simc->add_option("--trace", sim.trace, "write a Chrome/Perfetto trace-event JSON file");
+  simc->add_option("--straggler-fraction", sim.straggler_fraction, "fraction of GPUs that are slow")
+      ->check(CLI::Range(0.0, 1.0));
+  simc->add_option("--straggler-slowdown", sim.straggler_slowdown, "compute-time multiplier of a slow GPU")
+      ->check(CLI::Range(1.0, 100.0));
+  simc->add_option("--fail-link", sim.fail_links, "node NIC links down (rail 0 of nodes 0..N-1, then rail 1...)")
+      ->check(CLI::NonNegativeNumber);
+  simc->add_flag("--step-level", sim.step_level, "one message per ring step instead of aggregated flows");
+
   std::string data_file, engine = "analytic";
   auto* val = app.add_subcommand("validate", "predict the validation set and report errors");
   val->add_option("--data-file,--records", data_file, "validation YAML (default: data/validation/public.yaml)");
@@ -66,6 +80,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*est) return cmd_estimate(scenario, common);
+    if (*simc) return cmd_simulate(scenario, sim, common);
     if (*val && !mb_file.empty()) return cmd_validate_microbench(mb_file, mb_calibration, mb, common);
     if (*val) return cmd_validate(data_file, engine, common);
     if (*calc) return cmd_calibrate(calo, common);
