@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "models/guards.h"
 #include "models/transformer.h"
 #include "models/why.h"
 
@@ -77,6 +78,7 @@ Result evaluate(const Scenario& sc, const Iteration& it, const std::string& engi
     res.sites.push_back(r);
   }
   explain_differences(res.sites);
+  check_result(sc, res);  // impossible numbers are errors, not output (models/guards.h)
   return res;
 }
 

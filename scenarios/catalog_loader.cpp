@@ -41,7 +41,7 @@ std::map<std::string, std::string> string_map(const Section& s, const std::strin
   const YAML::Node n = s.at(key);
   if (!n.IsDefined() || !n.IsMap()) return out;
   for (const auto& kv : n)
-    out[kv.first.as<std::string>()] = kv.second.IsScalar() ? kv.second.as<std::string>() : YAML::Dump(kv.second);
+    out[kv.first.Scalar()] = kv.second.IsScalar() ? kv.second.as<std::string>() : YAML::Dump(kv.second);
   return out;
 }
 
@@ -148,7 +148,13 @@ Site parse_site(const Section& s, Site site) {
       if (!hours.IsSequence()) p.fail("hours", "expected a list of [start, end) hour pairs");
       for (const auto& h : hours) {
         if (!h.IsSequence() || h.size() != 2) p.fail("hours", "each range is [start, end)");
-        const int a = h[0].as<int>(), b = h[1].as<int>();
+        int a = 0, b = 0;
+        try {
+          a = h[0].as<int>();
+          b = h[1].as<int>();
+        } catch (const YAML::BadConversion&) {
+          p.fail("hours", "hours are integers 0-24");
+        }
         if (a < 0 || b > 24 || a >= b) p.fail("hours", fmt::format("bad hour range [{}, {})", a, b));
         for (int x = a; x < b; ++x) {
           if (covered[x]++) p.fail("hours", fmt::format("hour {} is in two periods", x));

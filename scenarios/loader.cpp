@@ -136,7 +136,7 @@ std::vector<Site> parse_sites(const Section& root, const Catalog& cat, const std
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node n = list[i];
     const std::string field = fmt::format("sites[{}]", i);
-    std::string id = n.IsScalar() ? n.as<std::string>() : n.IsMap() && n["id"] ? n["id"].as<std::string>() : "";
+    std::string id = n.IsScalar() ? n.as<std::string>() : n.IsMap() && n["id"] && n["id"].IsScalar() ? n["id"].as<std::string>() : "";
     if (id.empty()) throw InputError(location_of(n, root.file()), field, "a site needs an id");
     const Site* base = cat.find_site(id);
     if (!base) {
@@ -179,8 +179,7 @@ Economics parse_economics(const Section& s, const Catalog& cat, const Cluster& c
   if (e.server_price_usd < 0) s.fail("server_price", "must be >= 0 or auto");
   e.amortization_years = s.positive("amortization_years", 4);
   if (s.has("start")) {
-    const YAML::Node n = s.at("start");
-    e.start = n.as<std::string>();
+    e.start = s.string("start", e.start);
     int y = 0, m = 0, d = 0;
     if (std::sscanf(e.start.c_str(), "%d-%d-%d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
       s.fail("start", fmt::format("expected a date YYYY-MM-DD, got '{}'", e.start));
@@ -244,6 +243,8 @@ void apply_override(YAML::Node root, const std::string& assignment) {
   if (eq == std::string::npos || eq == 0)
     throw InputError({"--set", 0, 0}, assignment, "expected key.path=value");
   const std::string path = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  if (root.IsDefined() && !root.IsNull() && !root.IsMap())
+    throw InputError({"--set", 0, 0}, path, "the scenario is not a YAML mapping");
   YAML::Node parsed;
   try {
     parsed = YAML::Load(value);

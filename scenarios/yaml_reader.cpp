@@ -29,6 +29,11 @@ Section::Section(YAML::Node node, std::string path, std::string file)
     : node_(std::move(node)), path_(std::move(path)), file_(std::move(file)) {
   if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap())
     throw InputError(location_of(node_, file_), path_, "expected a mapping of keys to values");
+  // Complex keys (`? [a, b]: v`) have no name to check or report; reject them here, once.
+  if (node_.IsMap())
+    for (const auto& kv : node_)
+      if (!kv.first.IsScalar() && !kv.first.IsNull())
+        throw InputError(location_of(kv.first, file_), path_, "a key must be a plain name, not a list or mapping");
 }
 
 Location Section::location(const std::string& key) const {
