@@ -1,0 +1,169 @@
+#include "gui/charts.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QCursor>
+#include <QGridLayout>
+#include <QHorizontalStackedBarSeries>
+#include <QLabel>
+#include <QLocale>
+#include <QStackedBarSeries>
+#include <QStackedWidget>
+#include <QToolTip>
+#include <QValueAxis>
+
+#include "gui/campaign_charts.h"
+
+namespace trainsite::gui {
+
+namespace {
+
+QChartView* make_view() {
+  auto* chart = new QChart;
+  chart->setTheme(QChart::ChartThemeLight);
+  chart->setAnimationOptions(QChart::NoAnimation);
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  chart->setMargins(QMargins(4, 4, 4, 4));
+  auto* view = new QChartView(chart);
+  view->setRenderHint(QPainter::Antialiasing);
+  view->setMinimumHeight(220);
+  return view;
+}
+
+void reset_chart(QChart* c, const QString& title) {
+  c->removeAllSeries();
+  for (auto* a : c->axes()) {
+    c->removeAxis(a);
+    delete a;
+  }
+  c->setTitle(title);
+}
+
+// Tooltip "set · category: value unit" while the mouse is over a bar.
+void hover_values(QBarSet* set, const QStringList& categories, const QString& unit, int decimals) {
+  QObject::connect(set, &QBarSet::hovered, set, [set, categories, unit, decimals](bool on, int i) {
+    if (!on) {
+      QToolTip::hideText();
+      return;
+    }
+    QToolTip::showText(QCursor::pos(), QStringLiteral("%1 · %2: %3 %4")
+                                           .arg(set->label(), categories.value(i))
+                                           .arg(QLocale().toString(set->at(i), 'f', decimals), unit));
+  });
+}
+
+}  // namespace
+
+CompareCharts::CompareCharts(QWidget* parent) : QWidget(parent) {
+  cost_ = make_view();
+  breakdown_ = make_view();
+  monthly_ = new QStackedWidget;
+  interruptions_ = new QStackedWidget;
+  auto* grid = new QGridLayout(this);
+  grid->setContentsMargins(0, 0, 0, 0);
+  grid->addWidget(cost_, 0, 0);
+  grid->addWidget(breakdown_, 0, 1);
+  grid->addWidget(monthly_, 1, 0);
+  grid->addWidget(interruptions_, 1, 1);
+}
+
+void CompareCharts::set_results(const models::Result& analytic, const std::optional<models::Result>& des) {
+  const models::Result& shown = des ? *des : analytic;
+  update_cost(shown);
+  update_breakdown(analytic, des);
+  update_campaign(shown);
+}
+
+void CompareCharts::update_cost(const models::Result& r) {
+  QChart* c = cost_->chart();
+  const QString currency = QString::fromStdString(r.sites.empty() ? "USD" : r.sites.front().cost.currency);
+  const QString unit = QStringLiteral("M ") + currency;
+  reset_chart(c, QStringLiteral("Cost per site (%1, %2 engine)").arg(unit, QString::fromStdString(r.engine)));
+  QStringList sites;
+  for (const auto& s : r.sites) sites << QString::fromStdString(s.site);
+  auto* series = new QStackedBarSeries;
+  auto* energy = new QBarSet(QStringLiteral("energy"));
+  auto* capex = new QBarSet(QStringLiteral("capex share"));
+  auto* facility = new QBarSet(QStringLiteral("facility"));
+  for (const auto& s : r.sites) {
+    *energy << s.cost.energy / 1e6;
+    *capex << s.cost.capex / 1e6;
+    *facility << s.cost.facility / 1e6;
+  }
+  for (QBarSet* set : {energy, capex, facility}) {
+    hover_values(set, sites, unit, 3);
+    series->append(set);
+  }
+  c->addSeries(series);
+  auto* x = new QBarCategoryAxis;
+  x->append(sites);
+  auto* y = new QValueAxis;
+  y->setTitleText(unit);
+  y->setLabelFormat(QStringLiteral("%.1f"));
+  c->addAxis(x, Qt::AlignBottom);
+  c->addAxis(y, Qt::AlignLeft);
+  series->attachAxis(x);
+  series->attachAxis(y);
+  y->setMin(0);
+  y->applyNiceNumbers();
+}
+
+void CompareCharts::update_breakdown(const models::Result& analytic,
+                                     const std::optional<models::Result>& des) {
+  QChart* c = breakdown_->chart();
+  reset_chart(c, QStringLiteral("Iteration time breakdown (s)"));
+  std::vector<const models::Result*> results{&analytic};
+  if (des) results.push_back(&*des);
+  QStringList engines;
+  for (const auto* r : results) engines << QString::fromStdString(r->engine);
+  struct Part {
+    const char* name;
+    double models::Iteration::*field;
+  };
+  const Part parts[] = {
+      {"compute", &models::Iteration::compute_s},     {"TP comm", &models::Iteration::tp_comm_s},
+      {"PP bubble", &models::Iteration::pp_bubble_s}, {"PP comm", &models::Iteration::pp_comm_s},
+      {"DP comm", &models::Iteration::dp_comm_s},     {"CP comm", &models::Iteration::cp_comm_s},
+      {"EP comm", &models::Iteration::ep_comm_s},     {"I/O stall", &models::Iteration::io_stall_s},
+      {"other", &models::Iteration::other_s}};
+  auto* series = new QHorizontalStackedBarSeries;
+  for (const Part& p : parts) {
+    double total = 0;
+    for (const auto* r : results) total += r->iteration.*(p.field);
+    if (total <= 0) continue;  // keep the legend to the parts this layout has
+    auto* set = new QBarSet(QString::fromLatin1(p.name));
+    for (const auto* r : results) *set << r->iteration.*(p.field);
+    hover_values(set, engines, QStringLiteral("s"), 3);
+    series->append(set);
+  }
+  series->setBarWidth(0.6);
+  c->addSeries(series);
+  auto* y = new QBarCategoryAxis;
+  y->append(engines);
+  auto* x = new QValueAxis;
+  x->setTitleText(QStringLiteral("seconds per iteration"));
+  x->setLabelFormat(QStringLiteral("%.1f"));
+  c->addAxis(y, Qt::AlignLeft);
+  c->addAxis(x, Qt::AlignBottom);
+  series->attachAxis(x);
+  series->attachAxis(y);
+  x->setMin(0);
+  x->applyNiceNumbers();
+}
+
+void CompareCharts::update_campaign(const models::Result& r) {
+  auto fill = [](QStackedWidget* slot, QWidget* w) {
+    while (slot->count()) {
+      QWidget* old = slot->widget(0);
+      slot->removeWidget(old);
+      old->deleteLater();
+    }
+    slot->addWidget(w);
+  };
+  fill(monthly_, monthly_chart(r));
+  fill(interruptions_, interruptions_chart(r));
+}
+
+}  // namespace trainsite::gui
