@@ -70,7 +70,10 @@ Result evaluate(const Scenario& sc, const Iteration& it, const std::string& engi
   res.scenario = sc.name;
   res.engine = engine;
   res.iteration = it;
-  res.memory = memory_per_gpu(sc);
+  // Footprint of the interleaving the engine used (virtual_stages may be auto = 0 in sc).
+  Scenario resolved = sc;
+  resolved.parallelism.virtual_stages = std::max(1, it.virtual_stages);
+  res.memory = memory_per_gpu(resolved);
   res.goodput = expected_goodput(sc);
   for (const Site& site : sc.sites) {
     SiteResult r = throughput_from_step(sc, res.iteration, res.iteration.step_time_s);

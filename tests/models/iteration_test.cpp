@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "models/estimate.h"
+#include "models/memory.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/loader.h"
 
@@ -141,6 +143,20 @@ TEST(Iteration, AutoVirtualStagesIsNoWorseThanNone) {
   EXPECT_GE(autov.virtual_stages, 1);
   EXPECT_LE(autov.step_time_s, v1.step_time_s);
   EXPECT_EQ(best_virtual_stages(library(kA800)), autov.virtual_stages);
+}
+
+TEST(Iteration, EstimateReportsMemoryOfTheResolvedInterleaving) {
+  // virtual_stages: auto picks v > 1 here; interleaving holds 1 + (p−1)/(p·v) times the
+  // activations (Korthikanti §4.2.3), so the reported footprint must be that of the chosen v.
+  const Scenario sc = library(kA800);
+  ASSERT_EQ(sc.parallelism.virtual_stages, 0);
+  const Result r = estimate(sc);
+  ASSERT_GT(r.iteration.virtual_stages, 1);
+  Scenario resolved = sc;
+  resolved.parallelism.virtual_stages = r.iteration.virtual_stages;
+  EXPECT_DOUBLE_EQ(r.memory.activations_GB, memory_per_gpu(resolved).activations_GB);
+  EXPECT_GT(r.memory.activations_GB,
+            memory_per_gpu(library(kA800, {"parallelism.virtual_stages=1"})).activations_GB);
 }
 
 }  // namespace
