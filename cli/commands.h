@@ -1,6 +1,8 @@
 // The CLI's subcommands; each returns the process exit code (0 ok, 1 runtime failure, 2 bad input).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,20 @@ int cmd_simulate(const std::string& scenario, const SimulateArgs& a, const Commo
 models::Iteration des_iteration(const models::Scenario& sc);
 // The estimate/simulate table for people.
 void print_table(const models::Result& r, const models::Scenario& sc);
+
+// `trainsite sweep` (cli/sweep.cpp): run a sweep file, merge stores, list the best points, export CSV.
+struct SweepArgs {
+  std::string sweep, db, shard, csv;
+  int jobs = 1;
+  bool resume = false, descending = false, all = false;
+  std::optional<uint64_t> top;
+  std::string by = "cost_total";
+  std::vector<std::string> where, merge;
+};
+int cmd_sweep(const SweepArgs& a, const Common& c);
+
+// `trainsite report SCENARIO|F.sqlite --out F.pdf|F.html|F.csv` (cli/report.cpp).
+int cmd_report(const std::string& input, const std::string& out, const Common& c);
 
 // `trainsite calibrate INPUT... --out F.yaml` (cli/calibrate.cpp) and `trainsite validate
 // --microbench F` (cli/validate_microbench.cpp). Inputs: microbench JSON, nccl-tests logs, Megatron logs.

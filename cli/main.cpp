@@ -72,6 +72,28 @@ int main(int argc, char** argv) {
   cat->add_option("what", what, "gpus|models|sites");
   cat->add_flag("--json", common.json, "print JSON");
 
+  SweepArgs sw;
+  auto* swp = app.add_subcommand("sweep", "run a sweep file into SQLite; merge, query or export results");
+  swp->add_option("sweep", sw.sweep, "sweep YAML (trainsite/sweep/v1); omit to query --db");
+  swp->add_option("--db", sw.db, "results database (SQLite)");
+  swp->add_option("--jobs,-j", sw.jobs, "worker threads")->check(CLI::PositiveNumber);
+  swp->add_option("--shard", sw.shard, "run slice i/N of the points (0 <= i < N)");
+  swp->add_flag("--resume", sw.resume, "continue a sweep in an existing database (skips points already stored)");
+  swp->add_option("--merge", sw.merge, "OUT.sqlite IN.sqlite...: merge shard databases (idempotent)")->expected(2, -1);
+  swp->add_option("--top", sw.top, "list the best N points (default 10)");
+  swp->add_option("--by", sw.by, "sort column: cost.total, days, mfu, energy, co2, ... (default cost.total)");
+  swp->add_flag("--desc", sw.descending, "sort descending (largest first)");
+  swp->add_option("--where", sw.where, "filter: column=value (or != < <= > >=), repeatable");
+  swp->add_flag("--all", sw.all, "list invalid and skipped points too");
+  swp->add_option("--csv", sw.csv, "export every row of --db to this CSV file");
+  swp->add_flag("--json", common.json, "print the listing as JSON");
+
+  std::string report_in, report_out;
+  auto* rep = app.add_subcommand("report", "write a PDF, HTML or CSV report of a scenario or a sweep database");
+  rep->add_option("input", report_in, "scenario YAML or sweep database (.sqlite)")->required();
+  rep->add_option("--out,-o", report_out, "output file: .pdf, .html or .csv")->required();
+  rep->add_option("--set", common.overrides, "override a key of the scenario: a.b=value (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -85,6 +107,11 @@ int main(int argc, char** argv) {
     if (*val) return cmd_validate(data_file, engine, common);
     if (*calc) return cmd_calibrate(calo, common);
     if (*cat) return cmd_catalog(what, common);
+    if (*swp) {
+      if (!sw.top && sw.csv.empty()) sw.top = 10;
+      return cmd_sweep(sw, common);
+    }
+    if (*rep) return cmd_report(report_in, report_out, common);
   } catch (const trainsite::scenarios::InputError& e) {
     std::cerr << e.what() << "\n";
     return 2;
