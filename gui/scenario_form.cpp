@@ -171,6 +171,9 @@ QWidget* ScenarioForm::make_editor(const FieldSpec& f) {
 
 void ScenarioForm::write(const FieldSpec& f, const QString& value_yaml) {
   if (updating_) return;
+  // The editor being typed into is the source of this change: the refresh that follows skips it,
+  // so a half-typed value ("-" on the way to "-5") is not replaced by its YAML reading.
+  writing_ = f.path;
   try {
     doc_->set_field(QString::fromStdString(f.path), value_yaml);
   } catch (const scenarios::InputError& e) {
@@ -180,6 +183,7 @@ void ScenarioForm::write(const FieldSpec& f, const QString& value_yaml) {
     v.field = QString::fromStdString(f.path);
     show_validation(v);
   }
+  writing_.clear();
 }
 
 void ScenarioForm::set_from_document(Row& row, const YAML::Node& root) {
@@ -244,6 +248,7 @@ void ScenarioForm::refresh() {
   setEnabled(true);
   updating_ = true;
   for (auto& [path, row] : rows_) {
+    if (path == writing_) continue;
     const QSignalBlocker block(row.editor);
     try {
       set_from_document(row, root);

@@ -45,6 +45,7 @@ class ScenarioForm : public QWidget {
   std::map<std::string, QLabel*> section_errors_;
   QListWidget* sites_ = nullptr;
   bool updating_ = false;
+  std::string writing_;  // field whose editor is writing to the document right now
 };
 
 }  // namespace trainsite::gui

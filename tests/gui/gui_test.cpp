@@ -121,13 +121,15 @@ class GuiTest : public QObject {
     tokens->setFocus();
     tokens->selectAll();
     QTest::keyClicks(tokens, QStringLiteral("-5"));
+    QCOMPARE(tokens->text(), QStringLiteral("-5"));
     w->refresh_now();
     QVERIFY2(w->validation().field == QStringLiteral("workload.tokens"),
              qPrintable(w->validation().full_message));
     QLabel* err = w->form()->error_label(QStringLiteral("workload.tokens"));
     QVERIFY(err && err->isVisibleTo(w->form()));
     QVERIFY(err->text().contains(w->validation().message));
-    QVERIFY(w->validation().full_message.contains(QStringLiteral(":9:")));  // the tokens line of the file
+    QVERIFY2(w->validation().full_message.contains(QStringLiteral(":8:")),
+             qPrintable(w->validation().full_message));  // tokens: line 8
   }
 
   void yaml_tab_and_form_stay_in_sync() {
