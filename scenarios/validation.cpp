@@ -18,7 +18,7 @@ std::vector<ValidationRecord> load_validation(const std::string& path, const mod
   if (root.string("schema", "") != "trainsite/validation/v1")
     root.fail("schema", "expected 'trainsite/validation/v1'");
   const YAML::Node recs = root.at("records");
-  if (!recs.IsSequence()) root.fail("records", "expected a list of records");
+  if (!recs.IsDefined() || !recs.IsSequence()) root.fail("records", "expected a list of records");
   std::vector<ValidationRecord> out;
   for (size_t i = 0; i < recs.size(); ++i) {
     const Section s(recs[i], fmt::format("records[{}]", i), path);
