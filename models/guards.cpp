@@ -1,5 +1,6 @@
 #include "models/guards.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -74,9 +75,15 @@ void check_site_result(const Scenario& sc, const Site& site, const SiteResult& r
   finite_non_negative("step_time_s", r.step_time_s, inputs);
   finite_non_negative("tokens_per_s", r.tokens_per_s, inputs);
   finite_non_negative("tflops_per_gpu", r.tflops_per_gpu, inputs);
-  // MFU = model FLOPs / (time × peak): above 1 means the model claims more than the silicon's peak.
-  if (!std::isfinite(r.mfu) || r.mfu < 0 || r.mfu > 1)
-    fail(sc, where, "MFU " + num(r.mfu) + " is outside [0, 1] (model FLOPs above the GPU's peak)",
+  // MFU = model FLOPs / (time × dense BF16 peak) (DESIGN §7): it cannot exceed the peak of the
+  // precision the run uses over the BF16 peak (1 for BF16/FP16, 2 for FP8 on Hopper).
+  const double bf16 = sc.cluster.gpu.peak(Precision::bf16).value_or(0);
+  const double used = sc.cluster.gpu.peak(sc.workload.precision).value_or(bf16);
+  const double mfu_max = bf16 > 0 ? std::max(1.0, used / bf16) : 1.0;
+  if (!std::isfinite(r.mfu) || r.mfu < 0 || r.mfu > mfu_max * (1 + 1e-9))
+    fail(sc, where,
+         "MFU " + num(r.mfu) + " is outside [0, " + num(mfu_max) + "] (model FLOPs above the GPU's " +
+             to_string(sc.workload.precision) + " peak)",
          "cluster.gpu=" + sc.cluster.gpu.id +
              " peak_tflops.bf16=" + num(sc.cluster.gpu.peak(Precision::bf16).value_or(0)) +
              " cluster.calibration=" + sc.cluster.calibration + " (gemm_eff_max " +

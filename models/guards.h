@@ -23,7 +23,7 @@ class GuardError : public std::runtime_error {
 // Every breakdown term finite and >= 0, the step time finite and > 0, FLOP counts finite and > 0.
 void check_iteration(const Scenario& sc, const Iteration& it);
 
-// One site's result: MFU and utilization in [0, 1], goodput in (0, 1], PUE >= 1, days, power,
+// One site's result: MFU in [0, peak(precision)/peak(bf16)], utilization in [0, 1], goodput in (0, 1], PUE >= 1, days, power,
 // energy, cost and CO2 finite and >= 0, and facility power (IT × PUE) within the site's
 // power_capacity_mw when power_cap_policy is `refuse` (or names no known policy).
 void check_site_result(const Scenario& sc, const Site& site, const SiteResult& r);

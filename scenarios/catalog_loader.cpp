@@ -145,7 +145,7 @@ Site parse_site(const Section& s, Site site) {
       period.period = p.string("period", "flat");
       period.price_per_kwh = p.non_negative("price_per_kwh", 0);
       const YAML::Node hours = p.at("hours");
-      if (!hours.IsSequence()) p.fail("hours", "expected a list of [start, end) hour pairs");
+      if (!hours.IsDefined() || !hours.IsSequence()) p.fail("hours", "expected a list of [start, end) hour pairs");
       for (const auto& h : hours) {
         if (!h.IsSequence() || h.size() != 2) p.fail("hours", "each range is [start, end)");
         int a = 0, b = 0;
