@@ -1,4 +1,6 @@
 // GUI tests under QT_QPA_PLATFORM=offscreen: the planner's workflow on a shipped scenario.
+#include <QChart>
+#include <QChartView>
 #include <QComboBox>
 #include <QFile>
 #include <QImage>
@@ -7,12 +9,14 @@
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <thread>
 
 #include "gui/main_window.h"
+#include "gui/report_export.h"
 #include "gui/results_model.h"
 #include "gui/runner.h"
 #include "gui/scenario_form.h"
@@ -230,6 +234,64 @@ class GuiTest : public QObject {
     QVERIFY(w->des());
     QCOMPARE(QString::fromStdString(w->site_model()->result().engine), QStringLiteral("des"));
   }
+
+  void exports_the_report_through_the_reports_library() {
+    auto w = open_a800();
+    QString why;
+    if (!gui::report_export_available(&why)) QSKIP(qPrintable(why));
+    QTemporaryDir dir;
+    QString error;
+    for (const char* ext : {"html", "csv", "pdf"}) {
+      const QString path = dir.filePath(QStringLiteral("report.") + QLatin1String(ext));
+      QVERIFY2(gui::write_report(*w->document(), *w->analytic(), path, &error), qPrintable(error));
+      const QByteArray bytes = read_all(path);
+      QVERIFY(!bytes.isEmpty());
+      if (QLatin1String(ext) == QLatin1String("pdf"))
+        QVERIFY(bytes.startsWith("%PDF"));
+      else
+        QVERIFY(bytes.contains("shanghai"));
+    }
+  }
+
+#ifdef TRAINSITE_GUI_HAS_STORE
+  void sweep_database_sorts_filters_and_plots() {
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("s.sqlite"));
+    {
+      reports::Store store(db.toStdString());
+      std::vector<reports::PointRow> rows;
+      const char* sites[] = {"ulanqab", "shanghai", "ulanqab"};
+      const double cost[] = {3e6, 5e6, 4e6};
+      for (int i = 0; i < 3; ++i) {
+        reports::PointRow r;
+        r.hash = "h" + std::to_string(i);
+        r.idx = uint64_t(i);
+        r.sweep = "t";
+        r.point = "p" + std::to_string(i);
+        r.site = sites[i];
+        r.gpu = "H800-SXM5-80GB";
+        r.nodes = 128;
+        r.gpus = 1024;
+        r.cost_total = cost[i];
+        r.wall_clock_days = 10.0 + i;
+        r.currency = "USD";
+        rows.push_back(r);
+      }
+      store.insert(rows);
+    }
+    gui::SweepBrowser b;
+    QString error;
+    QVERIFY2(b.open(db, &error), qPrintable(error));
+    QCOMPARE(b.proxy()->rowCount(), 3);
+    b.proxy()->sort(13, Qt::AscendingOrder);  // cost (M): 3, 4, 5
+    QCOMPARE(b.proxy()->index(0, 13).data().toString(), QLocale().toString(3.0, 'f', 3));
+    b.proxy()->setFilterFixedString(QStringLiteral("shanghai"));
+    QCOMPARE(b.proxy()->rowCount(), 1);
+    b.proxy()->setFilterFixedString(QString());
+    b.set_axes(11, 13);  // days vs cost: one scatter series per site
+    QCOMPARE(b.scatter()->chart()->series().size(), 2);
+  }
+#endif
 
   void screenshot_mode_writes_a_readable_png() {
     QTemporaryDir dir;
