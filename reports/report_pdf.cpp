@@ -104,6 +104,11 @@ QChart* make_chart(const Chart& c) {
     chart->axes(Qt::Vertical).front()->setTitleText(q(c.y_label));
   }
   chart->legend()->setAlignment(Qt::AlignRight);
+  for (auto* axis : chart->axes())
+    if (auto* v = qobject_cast<QValueAxis*>(axis); v && c.kind != "lines") {
+      v->applyNiceNumbers();
+      v->setLabelFormat("%.4g");
+    }
   QFont title = chart->titleFont();
   title.setPointSize(13);
   title.setBold(true);
