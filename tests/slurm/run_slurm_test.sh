@@ -11,6 +11,9 @@ W=$(mktemp -d /tmp/trainsite-slurm-test.XXXXXX)
 STARTED_MUNGE=""; STARTED_SLURM=""
 cleanup() {
   if [ -n "$STARTED_SLURM" ]; then
+    # Cancel what is left and let the step daemons exit before the controller goes away.
+    scancel --quiet --full --cluster=trainsite-test -u "$(id -un)" >/dev/null 2>&1 || scancel -u "$(id -un)" >/dev/null 2>&1 || true
+    for _ in $(seq 20); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.5; done
     scontrol shutdown >/dev/null 2>&1 || true
     for p in $STARTED_SLURM; do
       for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -23,6 +26,9 @@ cleanup() {
 trap cleanup EXIT
 
 command -v sqlite3 >/dev/null || skip "the sqlite3 command-line tool is missing"
+# One test Slurm per machine at a time (fixed ports): concurrent ctest runs wait for each other.
+exec 9>/tmp/trainsite-slurm-test.lock
+flock -w 300 9 || skip "another Slurm test held the lock for 300 s"
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null; then
   [ "$(id -u)" -eq 0 ] || skip "Slurm is not installed and installing it needs root"
   command -v apt-get >/dev/null || skip "Slurm is not installed and there is no apt-get"
