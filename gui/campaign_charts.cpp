@@ -6,7 +6,9 @@
 #include <QChart>
 #include <QChartView>
 #include <QCursor>
+#include <QDate>
 #include <QLabel>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLocale>
 #include <QPen>
@@ -46,15 +48,27 @@ QWidget* monthly_chart(const models::Result& r) {
   if (months == 0)
     return unavailable(QStringLiteral("Monthly PUE and power: this result has no monthly campaign data."));
   auto* chart = new QChart;
-  chart->setTitle(QStringLiteral("Monthly facility power (MW, solid) and PUE (dashed)"));
+  chart->setTitle(QStringLiteral("Monthly facility power (MW, solid) and PUE (dashed, right axis)"));
+  chart->legend()->setAlignment(Qt::AlignRight);
   QStringList labels;
   for (const auto& s : r.sites)
     if (s.monthly.size() == months) {
-      for (const auto& m : s.monthly) labels << QString::fromStdString(m.month);
+      for (const auto& m : s.monthly) {  // "2026-03" -> "Mar 26": fits under a narrow chart
+        const QDate d =
+            QDate::fromString(QString::fromStdString(m.month) + QStringLiteral("-01"), Qt::ISODate);
+        labels << (d.isValid() ? QLocale::c().toString(d, QStringLiteral("MMM yy"))
+                               : QString::fromStdString(m.month));
+      }
       break;
     }
-  auto* x = new QBarCategoryAxis;
-  x->append(labels);
+  // Month numbers on the axis (category labels get elided on a narrow chart); names in the tooltip.
+  auto* x = new QValueAxis;
+  x->setRange(0.5, double(months) + 0.5);
+  x->setTickType(QValueAxis::TicksDynamic);
+  x->setTickAnchor(1);
+  x->setTickInterval(months > 12 ? 3 : 1);
+  x->setLabelFormat(QStringLiteral("%d"));
+  x->setTitleText(QStringLiteral("month (1 = %1)").arg(labels.value(0)));
   auto* power_axis = new QValueAxis;
   power_axis->setTitleText(QStringLiteral("MW"));
   power_axis->setLabelFormat(QStringLiteral("%.1f"));
@@ -68,13 +82,13 @@ QWidget* monthly_chart(const models::Result& r) {
   for (const auto& s : r.sites) {
     auto* power = new QLineSeries;
     auto* pue = new QLineSeries;
-    power->setName(QString::fromStdString(s.site) + QStringLiteral(" MW"));
+    power->setName(QString::fromStdString(s.site));
     pue->setName(QString::fromStdString(s.site) + QStringLiteral(" PUE"));
     for (size_t i = 0; i < s.monthly.size(); ++i) {
       const auto& m = s.monthly[i];
       const double mw = m.hours > 0 ? m.energy_mwh / m.hours : 0;  // average facility power that month
-      power->append(double(i), mw);
-      pue->append(double(i), m.pue);
+      power->append(double(i + 1), mw);
+      pue->append(double(i + 1), m.pue);
       pmax = std::max(pmax, mw);
       if (m.pue > 0) qmin = std::min(qmin, m.pue), qmax = std::max(qmax, m.pue);
     }
@@ -86,13 +100,14 @@ QWidget* monthly_chart(const models::Result& r) {
     pue->setPen(pen);
     power->attachAxis(x), power->attachAxis(power_axis);
     pue->attachAxis(x), pue->attachAxis(pue_axis);
+    chart->legend()->markers(pue).value(0)->setVisible(false);  // one legend entry per site (colour)
     power->setPointsVisible(true);
     pue->setPointsVisible(true);
     for (QLineSeries* ls : {power, pue}) {
       const bool is_pue = ls == pue;
       QObject::connect(ls, &QLineSeries::hovered, ls, [ls, labels, is_pue](const QPointF& p, bool on) {
         if (!on) return QToolTip::hideText();
-        const int i = std::clamp(int(p.x() + 0.5), 0, int(ls->count()) - 1);
+        const int i = std::clamp(int(p.x() - 0.5), 0, int(ls->count()) - 1);
         QToolTip::showText(QCursor::pos(), QStringLiteral("%1 · %2: %3%4")
                                                .arg(ls->name(), labels.value(i))
                                                .arg(QLocale().toString(ls->at(i).y(), 'f', is_pue ? 3 : 2),
@@ -103,7 +118,9 @@ QWidget* monthly_chart(const models::Result& r) {
   power_axis->setRange(0, pmax * 1.1);
   power_axis->applyNiceNumbers();
   pue_axis->setRange(std::max(1.0, qmin - 0.05), qmax + 0.05);
-  return view_of(chart);
+  QChartView* v = view_of(chart);
+  chart->legend()->setAlignment(Qt::AlignRight);
+  return v;
 }
 
 QWidget* interruptions_chart(const models::Result& r) {

@@ -73,6 +73,7 @@ QWidget* table_tab(QStandardItemModel* model, std::function<QString(int)> detail
                    [proxy, info, details](const QModelIndex& cur) {
                      if (cur.isValid()) info->setHtml(details(proxy->mapToSource(cur).row()));
                    });
+  if (proxy->rowCount() > 0) table->selectRow(0);  // show the first entry's sources
   return w;
 }
 
@@ -92,8 +93,9 @@ CatalogBrowser::CatalogBrowser(const models::Catalog& cat, QWidget* parent) : QW
     gpus->appendRow({new QStandardItem(QString::fromStdString(g.id)),
                      new QStandardItem(QString::fromStdString(g.name)),
                      new QStandardItem(QString::fromStdString(g.arch)), num(peak("bf16"), 0),
-                     num(peak("fp8"), 0), num(g.hbm_GB, 0), num(g.hbm_GBps, 0), num(g.nvlink_GBps, 0),
-                     num(g.tdp_w, 0), num(g.node_power_kw, 1), num(g.node_price_usd, 0)});
+                     peak("fp8") > 0 ? num(peak("fp8"), 0) : new QStandardItem(QStringLiteral("—")),
+                     num(g.hbm_GB, 0), num(g.hbm_GBps, 0), num(g.nvlink_GBps, 0), num(g.tdp_w, 0),
+                     num(g.node_power_kw, 1), num(g.node_price_usd, 0)});
   }
   tabs_->addTab(
       table_tab(gpus,

@@ -99,6 +99,7 @@ void CompareCharts::update_cost(const models::Result& r) {
   c->addSeries(series);
   auto* x = new QBarCategoryAxis;
   x->append(sites);
+  if (sites.size() > 3) x->setLabelsAngle(-30);
   auto* y = new QValueAxis;
   y->setTitleText(unit);
   y->setLabelFormat(QStringLiteral("%.1f"));
@@ -139,6 +140,7 @@ void CompareCharts::update_breakdown(const models::Result& analytic,
     series->append(set);
   }
   series->setBarWidth(0.6);
+  c->legend()->setAlignment(Qt::AlignRight);  // part names stay readable
   c->addSeries(series);
   auto* y = new QBarCategoryAxis;
   y->append(engines);

@@ -150,8 +150,8 @@ void MainWindow::build_layout() {
   auto* split = new QSplitter(Qt::Vertical);
   split->addWidget(table_);
   split->addWidget(charts_);
-  split->setStretchFactor(0, 2);
-  split->setStretchFactor(1, 3);
+  split->setStretchFactor(0, 1);
+  split->setStretchFactor(1, 1);
   cv->addWidget(summary_);
   cv->addWidget(split, 1);
   sweeps_ = new SweepBrowser;
@@ -241,6 +241,8 @@ void MainWindow::refresh_now() {
     message(QStringLiteral("<span style='color:#b3261e'><b>Invalid:</b> %1</span>")
                 .arg(validation_.full_message.toHtmlEscaped()));
     summary_->setText(tr("<i>No results: the scenario is invalid (see Messages).</i>"));
+    site_model_->set_result(models::Result{});  // never show numbers of another document
+    charts_->setVisible(false);
     return;
   }
   try {
@@ -249,6 +251,8 @@ void MainWindow::refresh_now() {
     message(tr("Scenario valid. Estimate updated."));
   } catch (const std::exception& e) {  // e.g. models::PowerCapError (policy refuse)
     analytic_.reset();
+    site_model_->set_result(models::Result{});
+    charts_->setVisible(false);
     message(QStringLiteral("<span style='color:#b3261e'><b>Estimate failed:</b> %1</span>")
                 .arg(QString::fromStdString(e.what()).toHtmlEscaped()));
   }
@@ -259,6 +263,7 @@ void MainWindow::show_results() {
   if (!analytic_) return;
   const models::Result& shown = des_ ? *des_ : *analytic_;
   site_model_->set_result(shown);
+  charts_->setVisible(true);
   charts_->set_results(*analytic_, des_);
   const auto& sc = *validation_.scenario;
   summary_->setText(

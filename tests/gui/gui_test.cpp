@@ -110,6 +110,7 @@ class GuiTest : public QObject {
     QVERIFY(!w->estimate_action()->isEnabled());
     QVERIFY(!w->simulate_action()->isEnabled());
     QVERIFY(!w->analytic());
+    QCOMPARE(w->site_model()->columnCount(), 1);  // no stale numbers: only the unit column
     // Fixing it clears the error and enables Run again.
     tp->setValue(8);
     w->refresh_now();
