@@ -84,6 +84,7 @@ ModelSpec parse_model(const Section& s, ModelSpec m) {
   m.hidden = s.positive_int("hidden", m.hidden);
   m.heads = s.positive_int("heads", m.heads);
   m.kv_heads = s.positive_int("kv_heads", m.kv_heads > 0 ? m.kv_heads : m.heads);
+  if (m.hidden > (1 << 28)) s.fail("hidden", fmt::format("{} is beyond any model (at most 2^28)", m.hidden));
   m.ffn_hidden = s.positive_int("ffn_hidden", m.ffn_hidden > 0 ? m.ffn_hidden : 4 * m.hidden);
   m.seq_len = s.positive_int("seq_len", m.seq_len > 0 ? m.seq_len : 2048);
   m.vocab = s.positive_int("vocab", m.vocab > 0 ? m.vocab : 51200);

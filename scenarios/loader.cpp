@@ -90,6 +90,9 @@ Cluster parse_cluster(const Section& s, const Catalog& cat, const LoadOptions& o
   c.gpu = *g;
   c.gpus_per_node = s.positive_int("gpus_per_node", g->node_gpus);
   c.nodes = s.positive_int("nodes", 1);
+  // GPU counts are ints throughout the models; 10 million is far beyond any planned cluster.
+  if (long(c.nodes) * c.gpus_per_node > 10'000'000)
+    s.fail("nodes", fmt::format("{} nodes × {} GPUs is beyond 10,000,000 GPUs", c.nodes, c.gpus_per_node));
   if (const auto kw = s.number_or_auto("node_power_kw")) {
     if (*kw <= 0) s.fail("node_power_kw", "must be > 0");
     c.node_power_kw = *kw;
@@ -197,10 +200,12 @@ void check_layout(const Scenario& sc, const std::string& file) {
   const auto& m = sc.workload.model;
   const int gpus = sc.cluster.gpus();
   auto fail = [&](const std::string& field, const std::string& msg) { throw InputError({file, 0, 0}, field, msg); };
-  const long model_par = long(p.tp) * p.pp * p.cp;
-  if (gpus % model_par != 0)
-    fail("parallelism", fmt::format("tp·pp·cp = {}·{}·{} = {} does not divide the {} GPUs", p.tp, p.pp, p.cp,
-                                    model_par, gpus));
+  // In double first: three degrees up to 2^31 overflow even a long.
+  const bool too_big = double(p.tp) * p.pp * p.cp > gpus;
+  const long model_par = too_big ? long(gpus) + 1 : long(p.tp) * p.pp * p.cp;
+  if (too_big || gpus % model_par != 0)
+    fail("parallelism", fmt::format("tp·pp·cp = {}·{}·{} = {:.0f} does not divide the {} GPUs", p.tp, p.pp, p.cp,
+                                    double(p.tp) * p.pp * p.cp, gpus));
   const int dp = data_parallel_degree(sc);
   if (model_par * dp != gpus)
     fail("parallelism.dp", fmt::format("tp·pp·cp·dp = {}·{}·{}·{} = {} but the cluster has {} GPUs ({} nodes × {})",
@@ -213,15 +218,15 @@ void check_layout(const Scenario& sc, const std::string& file) {
                                                    m.layers / p.pp, p.virtual_stages));
   if (p.virtual_stages > 1 && p.pp < 2) fail("parallelism.virtual_stages", "interleaving needs pp >= 2");
   if (m.seq_len % p.cp != 0) fail("parallelism.cp", fmt::format("seq_len {} is not divisible by cp={}", m.seq_len, p.cp));
-  if (sc.workload.global_batch % (dp * p.micro_batch) != 0)
+  if (sc.workload.global_batch % (long(dp) * p.micro_batch) != 0)
     fail("workload.global_batch", fmt::format("global batch {} is not divisible by dp·micro_batch = {}·{} = {}",
-                                              sc.workload.global_batch, dp, p.micro_batch, dp * p.micro_batch));
+                                              sc.workload.global_batch, dp, p.micro_batch, long(dp) * p.micro_batch));
   if (p.ep > 1) {
     if (!m.moe) fail("parallelism.ep", "expert parallelism needs a MoE model");
     if (m.moe->experts % p.ep != 0)
       fail("parallelism.ep", fmt::format("{} experts are not divisible by ep={}", m.moe->experts, p.ep));
-    if ((dp * p.cp) % p.ep != 0)
-      fail("parallelism.ep", fmt::format("ep={} must divide dp·cp = {}", p.ep, dp * p.cp));
+    if ((long(dp) * p.cp) % p.ep != 0)
+      fail("parallelism.ep", fmt::format("ep={} must divide dp·cp = {}", p.ep, long(dp) * p.cp));
   }
   if (p.zero >= 1 && dp == 1 && p.zero > 0) {
     // ZeRO over one rank is legal and a no-op.
@@ -243,6 +248,8 @@ void apply_override(YAML::Node root, const std::string& assignment) {
   if (eq == std::string::npos || eq == 0)
     throw InputError({"--set", 0, 0}, assignment, "expected key.path=value");
   const std::string path = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  if (root.IsDefined() && !root.IsNull() && !root.IsMap())
+    throw InputError({"--set", 0, 0}, path, "the scenario is not a YAML mapping");
   if (root.IsDefined() && !root.IsNull() && !root.IsMap())
     throw InputError({"--set", 0, 0}, path, "the scenario is not a YAML mapping");
   YAML::Node parsed;
