@@ -136,6 +136,14 @@ TEST(Errors, OutOfRangeNumber) {
                    "range.yaml:10:3: error: field 'cluster.nodes': must be a positive integer, got -2");
 }
 
+// Sizes beyond any real cluster are refused before they could overflow the models' GPU counts.
+TEST(Errors, ClusterBeyondTenMillionGpus) {
+  const std::string f = write("huge.yaml", with(kBase, "  nodes: 2\n", "  nodes: 2000000000\n"));
+  expect_bad_input(
+      trainsite("estimate " + f),
+      "huge.yaml:10:3: error: field 'cluster.nodes': 2000000000 nodes × 8 GPUs is beyond 10,000,000 GPUs");
+}
+
 TEST(Errors, NonFiniteNumber) {
   const std::string f = write("nan.yaml", with(kBase, "  tokens: 20e9", "  tokens: .nan"));
   expect_bad_input(trainsite("estimate " + f),
