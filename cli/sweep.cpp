@@ -64,11 +64,15 @@ class ScenarioWorker : public reports::PointWorker {
         return row;
       }
       const models::Scenario sc = scenarios::scenario_from_yaml(doc, sw_.base_file, cat_, opt_);
-      if (sw_.engine != "analytic")
-        throw scenarios::InputError({sw_.path, 0, 0}, "engine",
-                                    "engine: des is not available to sweeps in this build; use analytic");
-      reports::fill_row(row, sc, models::estimate(sc));
+      // DES points share SimGrid's process-wide engine, which sim/ serializes; they still resume
+      // and shard like analytic points.
+      const models::Result result =
+          sw_.engine == "des" ? models::evaluate(sc, des_iteration(sc), "des") : models::estimate(sc);
+      reports::fill_row(row, sc, result);
     } catch (const scenarios::InputError& e) {
+      row.status = "invalid";
+      row.reason = e.what();
+    } catch (const std::invalid_argument& e) {  // e.g. a site power cap the cluster cannot fit
       row.status = "invalid";
       row.reason = e.what();
     }

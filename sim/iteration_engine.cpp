@@ -77,7 +77,11 @@ struct Ctx {
   std::vector<std::string> tracks;
 
   int rank(int t, int c, int d, int s) const { return t + tp * (c + cp * (d + dp * s)); }
-  double now() const { return sg4::Engine::get_clock() - t0; }
+  // SimGrid's clock keeps running across simulations in one process (its engine is a singleton),
+  // so the same iteration starts at a different absolute time in a sweep or the GUI. Times are
+  // taken relative to the start and snapped to 1 ns, far below any modelled duration, so the
+  // rounding noise of a different starting clock does not reach the result.
+  double now() const { return std::round((sg4::Engine::get_clock() - t0) * 1e9) / 1e9; }
   void slice(int track, const std::string& name, const char* cat, double start) {
     if (opt.trace && now() > start) slices.push_back({track, name, cat, start, now() - start});
   }
