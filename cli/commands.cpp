@@ -46,6 +46,18 @@ void print_table(const Result& r, const Scenario& sc) {
                s.site, s.tflops_per_gpu, 100 * s.mfu, s.training_days, s.wall_clock_days, s.it_power_mw, s.pue,
                s.energy_mwh, s.cost.energy, s.cost.capex + s.cost.facility, s.cost.total, s.co2_t);
   if (!r.sites.empty()) fmt::print("(costs in {})\n", r.sites.front().cost.currency);
+  // Why the sites differ: each costlier site against the cheapest, drivers ranked by their share.
+  for (const auto& s : r.sites) {
+    if (s.why.reference.empty() || s.why.reference == s.site || s.why.delta_total <= 0) continue;
+    std::string drivers;
+    for (const auto& d : s.why.drivers)
+      if (std::abs(d.share) >= 0.005)
+        drivers += fmt::format("{}{} {:.0f}% ({:.3g} vs {:.3g} {})", drivers.empty() ? "" : ", ", d.driver,
+                               100 * d.share, d.site_value, d.reference_value, d.unit);
+    fmt::print("why: {} costs {:.0f} {} more than {} (+{:.1f}%): {}; CO2 +{:.0f} t\n", s.site, s.why.delta_total,
+               s.cost.currency, s.why.reference, 100 * s.why.delta_total / (s.cost.total - s.why.delta_total),
+               drivers, s.why.delta_co2_t);
+  }
 }
 
 int cmd_estimate(const std::string& path, const Common& c) {

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   CLI::App app{"trainsite: power- and thermal-aware capacity simulator for large-model training"};
   app.require_subcommand(1);
   Common common;
-  app.add_option("--data", common.data_dir, "data directory (default: $TRAINSITE_DATA or the shipped data/)");
+  app.add_option("--data-dir", common.data_dir, "data directory (default: $TRAINSITE_DATA or the shipped data/)");
 
   std::string scenario;
   auto* est = app.add_subcommand("estimate", "analytic estimate per site");
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
 
   std::string data_file, engine = "analytic";
   auto* val = app.add_subcommand("validate", "predict the validation set and report errors");
-  val->add_option("--data-file,--records", data_file, "validation YAML (default: data/validation/public.yaml)");
+  val->add_option("--data,--records", data_file, "validation YAML (default: data/validation/public.yaml)");
   val->add_option("--engine", engine, "analytic|des")->check(CLI::IsMember({"analytic", "des"}));
   val->add_flag("--json", common.json, "print JSON");
   std::string mb_file, mb_calibration = "default";

@@ -135,7 +135,7 @@ TEST(Calibrate, SyntheticSuiteJsonRecoversParametersAndSlowsComputeWhenEfficienc
   const fs::path json = data.dir / "synthetic.json";
   std::ofstream(json) << doc.dump(1);
 
-  const auto [rc, out] = run("--data '" + data.dir.string() + "' calibrate '" + json.string() + "' --out '" +
+  const auto [rc, out] = run("--data-dir '" + data.dir.string() + "' calibrate '" + json.string() + "' --out '" +
                              (data.dir / "calibration" / "synthetic-h100.yaml").string() + "'");
   ASSERT_EQ(rc, 0) << out;
   const Calibration c = scenarios::load_calibration(data.dir, "synthetic-h100", g);
@@ -151,11 +151,11 @@ TEST(Calibrate, SyntheticSuiteJsonRecoversParametersAndSlowsComputeWhenEfficienc
   EXPECT_GT(cal.iteration.step_time_s, base.iteration.step_time_s);
 
   // validate --microbench: near-zero errors under the fitted calibration, larger under default.
-  const auto [rc2, fitted] = run("--data '" + data.dir.string() + "' validate --microbench '" +
+  const auto [rc2, fitted] = run("--data-dir '" + data.dir.string() + "' validate --microbench '" +
                                  json.string() + "' --calibration synthetic-h100 --json");
   ASSERT_EQ(rc2, 0) << fitted;
   const auto [rc3, dflt] =
-      run("--data '" + data.dir.string() + "' validate --microbench '" + json.string() + "' --json");
+      run("--data-dir '" + data.dir.string() + "' validate --microbench '" + json.string() + "' --json");
   ASSERT_EQ(rc3, 0) << dflt;
   const auto jf = nlohmann::json::parse(fitted), jd = nlohmann::json::parse(dflt);
   EXPECT_EQ(jf["gpu"], "H100-SXM5-80GB");

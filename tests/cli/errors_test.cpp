@@ -245,7 +245,7 @@ TEST(Errors, ImpossibleResultIsARuntimeFailure) {
          "         kernel_launch_s: 0, collective_step_latency_s: 0}\n";
   const std::string f =
       write("overclocked.yaml", with(kBase, "  nodes: 2\n", "  nodes: 2\n  calibration: overclocked\n"));
-  const Proc r = trainsite("--data data estimate " + f +
+  const Proc r = trainsite("--data-dir data estimate " + f +
                            " --set workload.flash_attention=true --set workload.model.seq_len=65536"
                            " --set parallelism.tp=8 --set parallelism.pp=1 --set parallelism.micro_batch=1"
                            " --set workload.global_batch=64");

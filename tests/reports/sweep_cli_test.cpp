@@ -26,7 +26,8 @@ namespace {
 const std::string kBinary = std::string(TRAINSITE_BINARY_DIR) + "/cli/trainsite";
 
 fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("sweep_cli_test_" + name);
+  // Per process: several build trees may run this suite at once.
+  const fs::path d = fs::temp_directory_path() / ("sweep_cli_test_" + name + "_" + std::to_string(getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
