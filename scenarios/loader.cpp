@@ -250,8 +250,6 @@ void apply_override(YAML::Node root, const std::string& assignment) {
   const std::string path = assignment.substr(0, eq), value = assignment.substr(eq + 1);
   if (root.IsDefined() && !root.IsNull() && !root.IsMap())
     throw InputError({"--set", 0, 0}, path, "the scenario is not a YAML mapping");
-  if (root.IsDefined() && !root.IsNull() && !root.IsMap())
-    throw InputError({"--set", 0, 0}, path, "the scenario is not a YAML mapping");
   YAML::Node parsed;
   try {
     parsed = YAML::Load(value);
