@@ -3,6 +3,7 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,12 @@ struct TouPeriod {
   double price_per_kwh = 0;
 };
 
+struct HourlyWeather {
+  std::vector<double> drybulb_c;  // kHoursPerYear values, local time, index = hour_of_year()
+  std::vector<double> wetbulb_c;
+  std::string source;  // "epw:<file>" or "monthly-normals"
+};
+
 struct Cooling {
   std::string type = "water-economizer";  // air-chiller | water-economizer | evaporative | liquid
   double chw_supply_c = 18;
@@ -90,9 +97,10 @@ struct Site {
   std::array<double, 12> monthly_wetbulb_c{};
   std::array<double, 12> diurnal_range_c{};
   std::string weather_file;  // optional EPW path (absolute after loading)
-  // Filled by the scenarios loader from weather_file (8760 local hours of a non-leap year); empty = use
-  // the monthly means and diurnal range (models/weather.h).
-  std::vector<double> hourly_drybulb_c, hourly_wetbulb_c;
+  // The year of hourly weather, set once by the scenarios loader: the EPW file's hours, or the year
+  // models/weather.h derives from the monthly means and diurnal range. Shared, so copies of a scenario
+  // stay cheap; null = derived on demand.
+  std::shared_ptr<const HourlyWeather> hourly;
   Cooling cooling;
   double pue_limit = 0;
   double power_capacity_mw = 0;

@@ -40,8 +40,10 @@ double free_cooling_fraction(const Cooling& c, double t) {
 
 CoolingPoint cooling_at(const Cooling& c, double tdb, double twb) {
   CoolingPoint p;
-  p.free_cooling = free_cooling_fraction(c, economizer_temperature_c(c, tdb, twb));
-  p.cop = chiller_cop(c, condenser_entering_c(c, tdb, twb));
+  // Called for every hour of a campaign: decide the plant's side once (a string compare) per call.
+  const bool wet = wet_side(c);
+  p.free_cooling = free_cooling_fraction(c, wet ? twb : tdb);
+  p.cop = chiller_cop(c, wet ? twb + kTowerApproachK : tdb);
   // The chiller removes the heat the economizer cannot: IT heat × (1 − free fraction).
   p.chiller = (1.0 - p.free_cooling) / p.cop;
   p.fan_pump = c.fan_pump_fraction;

@@ -14,7 +14,8 @@ void apply_campaign(const Scenario& sc, const Site& site, const Iteration& it, c
                     const std::string& engine, SiteResult& r) {
   const auto& e = sc.economics;
   const ItLoad load = it_load(sc, it);
-  const HourlyWeather weather = site_weather(site);
+  const auto shared_weather = site_weather_shared(site);
+  const HourlyWeather& weather = *shared_weather;
   CampaignInputs in;
   in.work_s = r.training_days * 86400.0;
   in.step_time_s = r.step_time_s;

@@ -103,11 +103,13 @@ HourlyWeather synthetic_weather(const Site& s) {
   return w;
 }
 
-HourlyWeather site_weather(const Site& s) {
-  if (s.hourly_drybulb_c.size() == size_t(kHoursPerYear) &&
-      s.hourly_wetbulb_c.size() == size_t(kHoursPerYear))
-    return {s.hourly_drybulb_c, s.hourly_wetbulb_c, "epw:" + s.weather_file};
-  return synthetic_weather(s);
+std::shared_ptr<const HourlyWeather> site_weather_shared(const Site& s) {
+  if (s.hourly && s.hourly->drybulb_c.size() == size_t(kHoursPerYear) &&
+      s.hourly->wetbulb_c.size() == size_t(kHoursPerYear))
+    return s.hourly;
+  return std::make_shared<const HourlyWeather>(synthetic_weather(s));
 }
+
+HourlyWeather site_weather(const Site& s) { return *site_weather_shared(s); }
 
 }  // namespace trainsite::models

@@ -34,16 +34,11 @@ double wetbulb_from_vapour_pressure_c(double drybulb_c, double vapour_kpa, doubl
 // over 14 h, so its mean over the day is 0 and the daily mean equals the monthly mean.
 double diurnal_shape(double hour);
 
-struct HourlyWeather {
-  std::vector<double> drybulb_c;  // kHoursPerYear values, local time, index = hour_of_year()
-  std::vector<double> wetbulb_c;
-  std::string source;  // "epw:<file>" or "monthly-normals"
-};
-
 // Monthly means + diurnal range: dry-bulb follows diurnal_shape; the month's mean vapour pressure (from
 // the mean dry- and wet-bulb) is held through the day, so the wet-bulb swings less than the dry-bulb.
 HourlyWeather synthetic_weather(const Site& site);
-// The site's EPW hours when the loader filled them, else synthetic_weather().
+// The site's hours as the loader set them (EPW or derived), else synthetic_weather() computed now.
+std::shared_ptr<const HourlyWeather> site_weather_shared(const Site& site);
 HourlyWeather site_weather(const Site& site);
 
 }  // namespace trainsite::models

@@ -138,8 +138,8 @@ EpwWeather read_epw(const std::string& path) {
 void load_site_weather(models::Site& site) {
   if (site.weather_file.empty()) return;
   const EpwWeather w = read_epw(site.weather_file);
-  site.hourly_drybulb_c = w.drybulb_c;
-  site.hourly_wetbulb_c = w.wetbulb_c;
+  site.hourly = std::make_shared<const models::HourlyWeather>(
+      models::HourlyWeather{w.drybulb_c, w.wetbulb_c, "epw:" + site.weather_file});
 }
 
 }  // namespace trainsite::scenarios

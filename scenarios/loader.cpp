@@ -4,6 +4,7 @@
 
 #include "models/iteration.h"
 #include "models/memory.h"
+#include "models/weather.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/epw.h"
 #include "scenarios/yaml_reader.h"
@@ -159,10 +160,11 @@ std::vector<Site> parse_sites(const Section& root, const Catalog& cat, const std
         wf = fs::exists(near) || data_dir.empty() ? near : data_dir / wf;
       }
       s.weather_file = wf.string();
-      s.hourly_drybulb_c.clear();
-      s.hourly_wetbulb_c.clear();
+      s.hourly.reset();
       load_site_weather(s);
     }
+    // Derive the hourly year once per load (after any climate override), not per evaluation.
+    if (Site& s = out.back(); !s.hourly) s.hourly = std::make_shared<const HourlyWeather>(synthetic_weather(s));
   }
   return out;
 }

@@ -88,6 +88,6 @@ TEST(Epw, ScenarioSiteOverrideLoadsTheWeatherFile) {
       std::string(TRAINSITE_SOURCE_DIR) + "/scenarios/library/gpt3-175b-a800-ulanqab-vs-shanghai.yaml", cat,
       opt);
   ASSERT_EQ(sc.sites.size(), 1u);
-  EXPECT_EQ(sc.sites[0].hourly_drybulb_c.size(), 8760u);
+  EXPECT_EQ(sc.sites[0].hourly->drybulb_c.size(), 8760u);
   EXPECT_EQ(trainsite::models::site_weather(sc.sites[0]).source.rfind("epw:", 0), 0u);
 }
