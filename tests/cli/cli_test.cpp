@@ -1,6 +1,8 @@
 // The built `trainsite` binary run as a process: estimate, validate, catalog, exit codes,
 // determinism and the golden JSON.
 #include <gtest/gtest.h>
+
+#include "tests/cli/run_trainsite.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,40 +19,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kBinary = std::string(TRAINSITE_BINARY_DIR) + "/cli/trainsite";
-const std::string kSource = TRAINSITE_SOURCE_DIR;
+using ::trainsite::testing::kSource;
+using ::trainsite::testing::Proc;
+using ::trainsite::testing::slurp;
 
-struct Proc {
-  int rc = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs `trainsite ARGS` from the source directory (arguments are trusted test strings).
-Proc trainsite(const std::string& args) {
-  static int counter = 0;
-  const fs::path err_file = fs::temp_directory_path() /
-                            ("trainsite-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  const std::string cmd =
-      "cd '" + kSource + "' && '" + kBinary + "' " + args + " 2>'" + err_file.string() + "'";
-  Proc r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_file);
-  fs::remove(err_file);
-  return r;
-}
+// Runs `trainsite ARGS` from the source directory.
+Proc trainsite(const std::string& args) { return ::trainsite::testing::run_trainsite(args); }
 
 const std::string kA800 = "scenarios/library/gpt3-175b-a800-ulanqab-vs-shanghai.yaml";
 

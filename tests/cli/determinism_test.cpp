@@ -1,6 +1,8 @@
 // Determinism: the same scenario and seed give byte-identical JSON across runs of the binary (no
 // unordered iteration, no time-based seeds, no uninitialized reads leaking into the output).
 #include <gtest/gtest.h>
+
+#include "tests/cli/run_trainsite.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,27 +15,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBinary = std::string(TRAINSITE_BINARY_DIR) + "/cli/trainsite";
-const std::string kSource = TRAINSITE_SOURCE_DIR;
+using ::trainsite::testing::kSource;
+using ::trainsite::testing::Proc;
 
-struct Proc {
-  int rc = -1;
-  std::string out;
-};
-
-// Runs `trainsite ARGS` from the source directory; stderr is discarded.
-Proc trainsite(const std::string& args) {
-  const std::string cmd = "cd '" + kSource + "' && '" + kBinary + "' " + args + " 2>/dev/null";
-  Proc r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+// Runs `trainsite ARGS` from the source directory.
+Proc trainsite(const std::string& args) { return ::trainsite::testing::run_trainsite(args); }
 
 void expect_identical_runs(const std::string& args) {
   const Proc a = trainsite(args), b = trainsite(args);

@@ -2,6 +2,8 @@
 // run as a process on a deliberately broken input; each test checks the exit code (2 = bad input,
 // 1 = runtime failure) and the exact message, including file:line:column where the table says so.
 #include <gtest/gtest.h>
+
+#include "tests/cli/run_trainsite.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,20 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBinary = std::string(TRAINSITE_BINARY_DIR) + "/cli/trainsite";
-const std::string kSource = TRAINSITE_SOURCE_DIR;
-
-struct Proc {
-  int rc = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::trainsite::testing::kSource;
+using ::trainsite::testing::Proc;
+using ::trainsite::testing::slurp;
 
 // A scratch directory per test process, removed at exit.
 const fs::path& scratch() {
@@ -49,22 +40,9 @@ struct Cleanup {
   }
 } cleanup;
 
-// Runs `trainsite ARGS` in the scratch directory (arguments are trusted test strings).
+// Runs `trainsite ARGS` in the scratch directory with the shipped data.
 Proc trainsite(const std::string& args) {
-  static int counter = 0;
-  const fs::path err_file = scratch() / ("stderr-" + std::to_string(counter++));
-  const std::string cmd = "cd '" + scratch().string() + "' && TRAINSITE_DATA='" + kSource + "/data' '" +
-                          kBinary + "' " + args + " 2>'" + err_file.string() + "'";
-  Proc r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_file);
-  return r;
+  return ::trainsite::testing::run_trainsite(args, scratch(), "TRAINSITE_DATA='" + kSource + "/data'");
 }
 
 // A valid 16-GPU scenario (the shipped small-16gpu), line by line so tests can point at lines.
