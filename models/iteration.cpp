@@ -163,7 +163,6 @@ StageWork stage_work(const Scenario& sc, int stage) {
     st.fwd_compute_s += memory_bound_s(d16, 3 * 4.0 * logits);  // softmax: read, write, max pass
     st.bwd_compute_s += memory_bound_s(d16, 2 * 4.0 * logits);
   }
-  (void)lin;
   return st;
 }
 

@@ -230,9 +230,6 @@ void check_layout(const Scenario& sc, const std::string& file) {
     if ((long(dp) * p.cp) % p.ep != 0)
       fail("parallelism.ep", fmt::format("ep={} must divide dp·cp = {}", p.ep, long(dp) * p.cp));
   }
-  if (p.zero >= 1 && dp == 1 && p.zero > 0) {
-    // ZeRO over one rank is legal and a no-op.
-  }
   if (!sc.cluster.gpu.peak(sc.workload.precision))
     fail("workload.precision", fmt::format("{} has no {} tensor cores", sc.cluster.gpu.id, to_string(sc.workload.precision)));
   const MemoryFootprint mem = memory_per_gpu(sc);
