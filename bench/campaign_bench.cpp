@@ -3,7 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "models/estimate.h"
-#include "models/iteration.h"
+#include "models/step/iteration.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/loader.h"
 

@@ -1,5 +1,5 @@
 // `trainsite calibrate MICROBENCH.json|LOG... --out data/calibration/NAME.yaml`: fit the analytic
-// model's efficiency figures (models/fit.h) to measurements and write a calibration file
+// model's efficiency figures (calibration/fit.h) to measurements and write a calibration file
 // (schema trainsite/calibration/v1) with its residuals, fit details and provenance. Only the
 // figures the inputs determine are written under `values`; the rest keep the per-architecture
 // defaults of data/calibration/default.yaml when a scenario loads the file.
@@ -15,15 +15,16 @@
 #include <set>
 
 #include "cli/commands.h"
-#include "models/fit.h"
+#include "calibration/fit.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/errors.h"
 
 namespace trainsite::cli {
 
 using namespace trainsite::models;
+using namespace trainsite::calibration;
 using scenarios::InputError;
-using scenarios::Measurements;
+using calibration::Measurements;
 
 namespace {
 
@@ -307,7 +308,7 @@ int cmd_calibrate(CalibrateOptions o, const Common& c) {
   const auto dir = c.data_dir.empty() ? scenarios::default_data_dir() : std::filesystem::path(c.data_dir);
   const Catalog cat = scenarios::load_catalog(dir);
   std::vector<Measurements> inputs;
-  for (const auto& f : o.inputs) inputs.push_back(scenarios::load_measurements(f, {o.op, o.ranks, o.nodes}));
+  for (const auto& f : o.inputs) inputs.push_back(calibration::load_measurements(f, {o.op, o.ranks, o.nodes}));
   const Gpu* gpu = resolve_gpu(cat, o.gpu, inputs);
   const std::filesystem::path out(o.out);
   if (o.name.empty()) o.name = out.stem().string();

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "models/estimate.h"
-#include "models/transformer.h"
+#include "models/step/transformer.h"
 #include "reports/json.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/loader.h"

@@ -10,8 +10,8 @@
 
 #include "models/catalog.h"
 #include "models/estimate.h"
-#include "models/collectives.h"
-#include "scenarios/microbench_io.h"
+#include "models/step/collectives.h"
+#include "calibration/microbench_io.h"
 #include "scenarios/validation.h"
 
 namespace trainsite::cli {
@@ -70,15 +70,15 @@ struct CalibrationDoc {
   std::vector<std::string> fitted;  // keys written under `values`
   std::string yaml;                 // the trainsite/calibration/v1 file
 };
-CalibrationDoc calibrate(const std::vector<scenarios::Measurements>& inputs, const models::Catalog& cat,
+CalibrationDoc calibrate(const std::vector<calibration::Measurements>& inputs, const models::Catalog& cat,
                          const models::Calibration& base, const models::Gpu* gpu, const CalibrateOptions& o);
 const models::Gpu* resolve_gpu(const models::Catalog& cat, const std::string& id,
-                               const std::vector<scenarios::Measurements>& inputs);
+                               const std::vector<calibration::Measurements>& inputs);
 // The link a measured collective ran on, as the model sees it (NVLink domain or NIC share).
 models::Link measured_link(const models::Gpu* gpu, const models::Calibration& cal, const CalibrateOptions& o,
                            int ranks, int nodes);
 int cmd_calibrate(CalibrateOptions o, const Common& c);
-nlohmann::ordered_json microbench_report(const scenarios::Measurements& m, const models::Gpu* gpu,
+nlohmann::ordered_json microbench_report(const calibration::Measurements& m, const models::Gpu* gpu,
                                          const models::Calibration& cal, const CalibrateOptions& o);
 int cmd_validate_microbench(const std::string& file, const std::string& calibration, const CalibrateOptions& o,
                             const Common& c);

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "models/campaign.h"
+#include "models/site/campaign.h"
 #include "scenarios/errors.h"
 
 int main(int argc, char** argv) {

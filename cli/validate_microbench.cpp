@@ -11,14 +11,15 @@
 #include <map>
 
 #include "cli/commands.h"
-#include "models/fit.h"
-#include "models/gemm.h"
+#include "calibration/fit.h"
+#include "models/step/gemm.h"
 #include "reports/json.h"
 #include "scenarios/catalog_loader.h"
 
 namespace trainsite::cli {
 
 using namespace trainsite::models;
+using namespace trainsite::calibration;
 using Json = nlohmann::ordered_json;
 using reports::tidy;
 
@@ -42,7 +43,7 @@ Precision precision_of(const std::string& dtype) {
   return dtype == "fp8" ? Precision::fp8 : dtype == "fp16" ? Precision::fp16 : Precision::bf16;
 }
 
-std::vector<Row> predict(const scenarios::Measurements& m, const Gpu* gpu, const Calibration& cal,
+std::vector<Row> predict(const calibration::Measurements& m, const Gpu* gpu, const Calibration& cal,
                          const CalibrateOptions& o) {
   std::vector<Row> rows;
   const std::string no_gpu = "GPU unknown: name it with --gpu";
@@ -135,7 +136,7 @@ std::vector<Row> predict(const scenarios::Measurements& m, const Gpu* gpu, const
 
 }  // namespace
 
-Json microbench_report(const scenarios::Measurements& m, const Gpu* gpu, const Calibration& cal,
+Json microbench_report(const calibration::Measurements& m, const Gpu* gpu, const Calibration& cal,
                        const CalibrateOptions& o) {
   const std::vector<Row> rows = predict(m, gpu, cal, o);
   Json doc;
@@ -184,7 +185,7 @@ int cmd_validate_microbench(const std::string& file, const std::string& calibrat
                             const CalibrateOptions& o, const Common& c) {
   const auto dir = c.data_dir.empty() ? scenarios::default_data_dir() : std::filesystem::path(c.data_dir);
   const Catalog cat = scenarios::load_catalog(dir);
-  const scenarios::Measurements m = scenarios::load_measurements(file, {o.op, o.ranks, o.nodes});
+  const calibration::Measurements m = calibration::load_measurements(file, {o.op, o.ranks, o.nodes});
   const Gpu* gpu = resolve_gpu(cat, o.gpu, {m});
   Calibration cal;
   if (gpu) {

@@ -8,7 +8,7 @@
 
 #include "fuzz/common.h"
 #include "scenarios/errors.h"
-#include "scenarios/microbench_io.h"
+#include "calibration/microbench_io.h"
 
 using namespace trainsite;
 
@@ -19,15 +19,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     switch (data[0] % 3) {
       case 0: {
         std::istringstream in(text);
-        (void)scenarios::to_json(scenarios::parse_nccl_tests_log(in, "fuzz.log"));
+        (void)calibration::to_json(calibration::parse_nccl_tests_log(in, "fuzz.log"));
         break;
       }
       case 1: {
         std::istringstream in(text);
-        (void)scenarios::to_json(scenarios::parse_megatron_log(in, "fuzz.log"));
+        (void)calibration::to_json(calibration::parse_megatron_log(in, "fuzz.log"));
         break;
       }
-      default: (void)scenarios::to_json(scenarios::parse_microbench_json(text, "fuzz.json"));
+      default: (void)calibration::to_json(calibration::parse_microbench_json(text, "fuzz.json"));
     }
   } catch (const scenarios::InputError&) {
   } catch (const std::exception& e) {

@@ -12,7 +12,7 @@
 #include <functional>
 #include <map>
 
-#include "models/transformer.h"
+#include "models/step/transformer.h"
 
 namespace trainsite::gui {
 

@@ -1,6 +1,6 @@
 // cuBLASLt GEMM throughput at the transformer's real shapes.
 //
-// Shapes follow models/iteration.cpp (layer_cost): for T = micro_batch·seq tokens on one GPU and
+// Shapes follow models/step/iteration.cpp (layer_cost): for T = micro_batch·seq tokens on one GPU and
 // tensor parallel degree t, the linear layers are
 //   QKV      m=T, n=(h + 2·kv_dim)/t, k=h        attention out  m=T, n=h, k=h/t
 //   MLP up   m=T, n=up·f/t, k=h (up=2 SwiGLU)    MLP down       m=T, n=h, k=f/t

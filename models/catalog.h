@@ -98,7 +98,7 @@ struct Site {
   std::array<double, 12> diurnal_range_c{};
   std::string weather_file;  // optional EPW path (absolute after loading)
   // The year of hourly weather, set once by the scenarios loader: the EPW file's hours, or the year
-  // models/weather.h derives from the monthly means and diurnal range. Shared, so copies of a scenario
+  // models/site/weather.h derives from the monthly means and diurnal range. Shared, so copies of a scenario
   // stay cheap; null = derived on demand.
   std::shared_ptr<const HourlyWeather> hourly;
   Cooling cooling;

@@ -4,8 +4,8 @@
 #include <stdexcept>
 
 #include "models/guards.h"
-#include "models/transformer.h"
-#include "models/why.h"
+#include "models/step/transformer.h"
+#include "models/site/why.h"
 
 namespace trainsite::models {
 

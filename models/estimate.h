@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "models/cooling.h"
-#include "models/iteration.h"
-#include "models/memory.h"
-#include "models/reliability.h"
+#include "models/site/cooling.h"
+#include "models/step/iteration.h"
+#include "models/step/memory.h"
+#include "models/site/reliability.h"
 #include "models/scenario.h"
 
 namespace trainsite::models {
@@ -53,7 +53,7 @@ struct SiteResult {
   double it_power_mw = 0, pue = 0, energy_mwh = 0, co2_t = 0;
   double cost_per_million_tokens = 0;
   Cost cost;
-  // Campaign model (models/campaign.h): power, cooling, tariff and reliability detail.
+  // Campaign model (models/site/campaign.h): power, cooling, tariff and reliability detail.
   double it_power_peak_mw = 0, it_power_comm_mw = 0, it_power_idle_mw = 0, power_swing_mw = 0;
   double facility_power_peak_mw = 0, it_energy_mwh = 0, pue_annual = 0, free_cooling_fraction = 0;
   double checkpoints = 0, lost_work_h = 0, restart_h = 0, checkpoint_h = 0, derated_hours = 0, min_speed = 1;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "models/estimate.h"
-#include "models/iteration.h"
+#include "models/step/iteration.h"
 #include "models/scenario.h"
 
 namespace trainsite::models {

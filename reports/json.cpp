@@ -41,7 +41,7 @@ Json site_to_json(const models::SiteResult& r, const models::Iteration& it) {
                {"total", tidy(r.cost.total)},
                {"per_million_tokens", tidy(r.cost_per_million_tokens)}};
   j["co2_t"] = tidy(r.co2_t);
-  // Campaign model detail (models/campaign.h, models/power.h, models/cooling.h).
+  // Campaign model detail (models/site/campaign.h, models/site/power.h, models/site/cooling.h).
   j["power_mw"] = {{"it_mean", tidy(r.it_power_mw)},          {"it_compute", tidy(r.it_power_peak_mw)},
                    {"it_comm", tidy(r.it_power_comm_mw)},      {"it_idle", tidy(r.it_power_idle_mw)},
                    {"swing", tidy(r.power_swing_mw)},          {"facility_peak", tidy(r.facility_power_peak_mw)}};

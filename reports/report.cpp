@@ -6,7 +6,7 @@
 #include <cmath>
 #include <map>
 
-#include "models/reliability.h"
+#include "models/site/reliability.h"
 
 namespace trainsite::reports {
 

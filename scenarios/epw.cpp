@@ -5,7 +5,7 @@
 #include <charconv>
 #include <fstream>
 
-#include "models/weather.h"
+#include "models/site/weather.h"
 #include "scenarios/errors.h"
 
 namespace trainsite::scenarios {

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "models/iteration.h"
-#include "models/memory.h"
-#include "models/weather.h"
+#include "models/step/iteration.h"
+#include "models/step/memory.h"
+#include "models/site/weather.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/epw.h"
 #include "scenarios/yaml_reader.h"

@@ -9,9 +9,9 @@
 #include <simgrid/s4u.hpp>
 #include <stdexcept>
 
-#include "models/collectives.h"
-#include "models/memory.h"
-#include "models/transformer.h"
+#include "models/step/collectives.h"
+#include "models/step/memory.h"
+#include "models/step/transformer.h"
 #include "sim/collectives.h"
 #include "sim/schedule.h"
 
@@ -22,7 +22,7 @@ using models::Scenario;
 
 namespace {
 
-constexpr double kAct = 2.0;  // bytes per activation element, as in models/iteration.cpp
+constexpr double kAct = 2.0;  // bytes per activation element, as in models/step/iteration.cpp
 
 // Time spent by one stage actor, by kind; the parts sum to its end time.
 struct Account {
@@ -435,7 +435,7 @@ DesResult simulate(const Scenario& sc, const DesOptions& opt) {
     sg4::Actor::create("dp" + std::to_string(s), plat.gpu(x.rank(0, 0, 0, s)), [&x, s] { dp_actor(x, s); });
   }
   // Data loading: token ids for the whole batch, read by every node from its storage target while
-  // the step runs (models/iteration.cpp's read volume).
+  // the step runs (models/step/iteration.cpp's read volume).
   const double read_bytes = double(sc.workload.global_batch) * sh.s * 4.0 * p.pp;
   sg4::Actor::create("loader", plat.storage(0), [&x, &plat, read_bytes] {
     std::vector<sg4::CommPtr> comms;

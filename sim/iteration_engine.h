@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "models/iteration.h"
+#include "models/step/iteration.h"
 #include "models/scenario.h"
 #include "sim/platform.h"
 

@@ -14,7 +14,7 @@
 
 #include "cli/commands.h"
 #include "models/estimate.h"
-#include "models/gemm.h"
+#include "models/step/gemm.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/loader.h"
 
@@ -71,7 +71,7 @@ TEST(Calibrate, PublishedGb200AllReduceGivesNvlinkEfficiencyThatSpeedsUpTensorPa
   cli::CalibrateOptions o;
   o.name = "gb200-test";
   o.link_GBps = 900;  // NVLink 5: 1.8 TB/s bidirectional per GB200 GPU = 900 GB/s one way
-  const auto in = std::vector{scenarios::load_measurements(kGb200Log)};
+  const auto in = std::vector{calibration::load_measurements(kGb200Log)};
   const cli::CalibrationDoc d = cli::calibrate(in, cat, Calibration{}, nullptr, o);
   // Largest measured busbw 846.82 GB/s = 0.94 of 900; the fitted asymptote lies near it.
   EXPECT_GT(d.values.nvlink_busbw_eff, 0.88);
@@ -166,7 +166,7 @@ TEST(Calibrate, SyntheticSuiteJsonRecoversParametersAndSlowsComputeWhenEfficienc
 
 TEST(Calibrate, RealH100SuiteRunFitsPlausibleFigures) {
   const Catalog cat = scenarios::load_catalog(kSource + "/data");
-  const auto in = std::vector{scenarios::load_measurements(kH100Json)};
+  const auto in = std::vector{calibration::load_measurements(kH100Json)};
   const Gpu* g = cli::resolve_gpu(cat, "", in);
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(g->id, "H100-SXM5-80GB");  // from "NVIDIA H100 80GB HBM3"

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/weather.h"
+#include "models/site/weather.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/errors.h"
 #include "scenarios/loader.h"

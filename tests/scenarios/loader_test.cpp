@@ -10,7 +10,7 @@
 #include <fstream>
 #include <map>
 
-#include "models/transformer.h"
+#include "models/step/transformer.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/errors.h"
 

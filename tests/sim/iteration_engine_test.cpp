@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "models/iteration.h"
+#include "models/step/iteration.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/loader.h"
 #include "scenarios/validation.h"

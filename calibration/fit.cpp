@@ -1,0 +1,311 @@
+#include "calibration/fit.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+
+#include "models/step/gemm.h"
+
+namespace trainsite::calibration {
+
+using namespace models;
+
+FitStats fit_stats(const std::vector<double>& measured, const std::vector<double>& predicted) {
+  FitStats s;
+  s.points = static_cast<int>(measured.size());
+  if (measured.empty()) return s;
+  double mean = 0;
+  for (double y : measured) mean += y;
+  mean /= measured.size();
+  double ss_res = 0, ss_tot = 0, rel2 = 0;
+  for (size_t i = 0; i < measured.size(); ++i) {
+    const double r = predicted[i] - measured[i];
+    ss_res += r * r;
+    ss_tot += (measured[i] - mean) * (measured[i] - mean);
+    const double rel = measured[i] != 0 ? r / measured[i] : 0;
+    rel2 += rel * rel;
+    s.max_abs_rel_residual = std::max(s.max_abs_rel_residual, std::abs(rel));
+  }
+  s.r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : (ss_res == 0 ? 1 : 0);
+  s.rms_rel_residual = std::sqrt(rel2 / measured.size());
+  return s;
+}
+
+LinearFit fit_relative(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                       const std::vector<bool>& non_negative) {
+  const Eigen::Index n = X.rows(), p = X.cols();
+  // Row i divided by y_i: the residual becomes the relative error.
+  Eigen::MatrixXd Xw = X;
+  for (Eigen::Index i = 0; i < n; ++i) Xw.row(i) /= y(i);
+  const Eigen::VectorXd ones = Eigen::VectorXd::Ones(n);
+  std::vector<bool> pinned(p, false);
+  Eigen::VectorXd beta = Eigen::VectorXd::Zero(p);
+  for (Eigen::Index round = 0; round <= p; ++round) {
+    std::vector<Eigen::Index> free;
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (!pinned[j]) free.push_back(j);
+    beta.setZero();
+    if (free.empty()) break;
+    Eigen::MatrixXd A(n, Eigen::Index(free.size()));
+    for (size_t c = 0; c < free.size(); ++c) A.col(Eigen::Index(c)) = Xw.col(free[c]);
+    const Eigen::VectorXd b = A.colPivHouseholderQr().solve(ones);
+    for (size_t c = 0; c < free.size(); ++c) beta(free[c]) = b(Eigen::Index(c));
+    // Pin the most negative constrained coefficient, if any, and refit the rest.
+    Eigen::Index worst = -1;
+    for (Eigen::Index j : free)
+      if (j < Eigen::Index(non_negative.size()) && non_negative[j] && beta(j) < 0 &&
+          (worst < 0 || beta(j) < beta(worst)))
+        worst = j;
+    if (worst < 0) break;
+    pinned[worst] = true;
+  }
+  LinearFit f;
+  f.coef = beta;
+  const Eigen::VectorXd pred = X * beta;
+  f.stats = fit_stats(std::vector<double>(y.data(), y.data() + n),
+                      std::vector<double>(pred.data(), pred.data() + n));
+  return f;
+}
+
+// ----------------------------------------------------------------------------------------------- GEMM
+
+double gemm_elem_bytes(Precision p, double m, double n, double k) {
+  if (p != Precision::fp8) return 2.0;
+  return (m * k + k * n + 2 * m * n) / (m * k + k * n + m * n);
+}
+
+namespace {
+
+double elem_bytes(const GemmPoint& p) {
+  return gemm_elem_bytes(p.precision, p.m, p.n, p.k);
+}
+
+// Seconds at gemm_eff_max = 1 with no launch cost and no memory bound: the model's compute term
+// per unit of 1/gemm_eff_max (wave quantization and tile padding included).
+double compute_unit_s(const Gpu& gpu, const GemmPoint& p, int tm, int tn) {
+  Calibration c;
+  c.gemm_eff_max = 1;
+  c.kernel_launch_s = 0;
+  c.hbm_eff = 1e30;
+  c.fp8_gemm_eff_factor = 1;
+  c.tile_m = tm;
+  c.tile_n = tn;
+  return gemm_time_s(device_for(gpu, p.precision, c), p.m, p.n, p.k, p.batch, elem_bytes(p));
+}
+
+double memory_s(const Gpu& gpu, const GemmPoint& p, double hbm_eff) {
+  return elem_bytes(p) * p.batch * (p.m * p.k + p.k * p.n + p.m * p.n) / (gpu.hbm_GBps * 1e9 * hbm_eff);
+}
+
+GemmFit fit_gemm_tile(const Gpu& gpu, const std::vector<GemmPoint>& pts, const Calibration& base, int tm,
+                      int tn) {
+  GemmFit f;
+  f.tile_m = tm;
+  f.tile_n = tn;
+  std::vector<double> A(pts.size()), B(pts.size());
+  for (size_t i = 0; i < pts.size(); ++i) {
+    A[i] = compute_unit_s(gpu, pts[i], tm, tn);
+    B[i] = memory_s(gpu, pts[i], base.hbm_eff);
+  }
+  double eff = base.gemm_eff_max, launch = base.kernel_launch_s, eff8 = 0;
+  // The max() makes the model piecewise linear: alternate between choosing the compute-bound
+  // points under the current efficiency and refitting on them (converges in a few rounds).
+  for (int round = 0; round < 6; ++round) {
+    std::vector<size_t> idx;
+    for (size_t i = 0; i < pts.size(); ++i)
+      if (pts[i].precision != Precision::fp8 && A[i] / eff >= B[i]) idx.push_back(i);
+    if (idx.empty()) break;
+    Eigen::MatrixXd X(Eigen::Index(idx.size()), 2);
+    Eigen::VectorXd y(Eigen::Index(idx.size()));
+    for (size_t r = 0; r < idx.size(); ++r) {
+      X(Eigen::Index(r), 0) = A[idx[r]];
+      X(Eigen::Index(r), 1) = 1.0;
+      y(Eigen::Index(r)) = pts[idx[r]].time_s;
+    }
+    const LinearFit lf =
+        idx.size() >= 2 ? fit_relative(X, y, {true, true}) : fit_relative(X.leftCols(1), y, {true});
+    if (lf.coef(0) <= 0) break;
+    eff = 1.0 / lf.coef(0);
+    launch = idx.size() >= 2 ? lf.coef(1) : 0.0;
+    f.compute_bound_points = static_cast<int>(idx.size());
+  }
+  // FP8: its own efficiency with the launch cost fixed, expressed as a factor on BF16's.
+  std::vector<size_t> idx8;
+  for (size_t i = 0; i < pts.size(); ++i)
+    if (pts[i].precision == Precision::fp8 && pts[i].time_s > launch && A[i] / (eff * 0.8) >= B[i])
+      idx8.push_back(i);
+  if (!idx8.empty()) {
+    Eigen::MatrixXd X(Eigen::Index(idx8.size()), 1);
+    Eigen::VectorXd y(Eigen::Index(idx8.size()));
+    for (size_t r = 0; r < idx8.size(); ++r) {
+      X(Eigen::Index(r), 0) = A[idx8[r]];
+      y(Eigen::Index(r)) = pts[idx8[r]].time_s - launch;
+    }
+    const LinearFit lf = fit_relative(X, y, {true});
+    if (lf.coef(0) > 0) eff8 = 1.0 / lf.coef(0);
+  }
+  f.gemm_eff_max = eff;
+  f.kernel_launch_s = launch;
+  f.fp8_gemm_eff_factor = eff8 > 0 ? eff8 / eff : 0;
+
+  Calibration c = base;
+  c.gemm_eff_max = eff;
+  c.kernel_launch_s = launch;
+  c.tile_m = tm;
+  c.tile_n = tn;
+  if (f.fp8_gemm_eff_factor > 0) c.fp8_gemm_eff_factor = f.fp8_gemm_eff_factor;
+  std::vector<double> meas, pred;
+  for (const auto& p : pts) {
+    meas.push_back(p.time_s);
+    pred.push_back(gemm_time_s(device_for(gpu, p.precision, c), p.m, p.n, p.k, p.batch, elem_bytes(p)));
+    f.rel_residuals.push_back((pred.back() - meas.back()) / meas.back());
+  }
+  f.stats = fit_stats(meas, pred);
+  return f;
+}
+
+}  // namespace
+
+GemmFit fit_gemm(const Gpu& gpu, const std::vector<GemmPoint>& points, const Calibration& base) {
+  GemmFit best;
+  best.stats.rms_rel_residual = std::numeric_limits<double>::infinity();
+  if (points.empty()) return best;
+  for (const auto& [tm, tn] :
+       {std::pair{base.tile_m, base.tile_n}, std::pair{128, 256}, std::pair{128, 128}, std::pair{256, 256}}) {
+    const GemmFit f = fit_gemm_tile(gpu, points, base, tm, tn);
+    if (f.gemm_eff_max > 0 && f.stats.rms_rel_residual < best.stats.rms_rel_residual - 1e-12) best = f;
+  }
+  return best;
+}
+
+// ------------------------------------------------------------------------------------------------ HBM
+
+HbmFit fit_hbm(const Gpu& gpu, const std::vector<StreamPoint>& points) {
+  HbmFit f;
+  if (points.empty()) return f;
+  const Eigen::Index n = Eigen::Index(points.size());
+  Eigen::MatrixXd X(n, 2);
+  Eigen::VectorXd y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    X(i, 0) = points[i].bytes / (gpu.hbm_GBps * 1e9);
+    X(i, 1) = 1.0;
+    y(i) = points[i].time_s;
+  }
+  const LinearFit lf = fit_relative(X, y, {true, true});
+  f.hbm_eff = lf.coef(0) > 0 ? 1.0 / lf.coef(0) : 0;
+  f.launch_s = lf.coef(1);
+  f.stats = lf.stats;
+  return f;
+}
+
+// -------------------------------------------------------------------------------------- Collectives
+
+bool parse_collective(const std::string& name, Collective& out) {
+  std::string s;
+  for (char c : name)
+    if (c != '_' && c != '-') s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (s.size() > 4 && s.substr(s.size() - 4) == "perf") s.resize(s.size() - 4);
+  if (s == "allreduce")
+    out = Collective::all_reduce;
+  else if (s == "allgather")
+    out = Collective::all_gather;
+  else if (s == "reducescatter")
+    out = Collective::reduce_scatter;
+  else if (s == "alltoall")
+    out = Collective::alltoall;
+  else if (s == "sendrecv")
+    out = Collective::sendrecv;
+  else
+    return false;
+  return true;
+}
+
+std::string to_string(Collective c) {
+  switch (c) {
+    case Collective::all_reduce: return "all_reduce";
+    case Collective::all_gather: return "all_gather";
+    case Collective::reduce_scatter: return "reduce_scatter";
+    case Collective::alltoall: return "alltoall";
+    case Collective::sendrecv: return "sendrecv";
+  }
+  return "?";
+}
+
+double collective_time_s(Collective op, const Link& l, double bytes, int ranks) {
+  switch (op) {
+    case Collective::all_reduce: return allreduce_s(l, bytes, ranks);
+    case Collective::all_gather: return allgather_s(l, bytes, ranks);
+    case Collective::reduce_scatter: return reduce_scatter_s(l, bytes, ranks);
+    case Collective::alltoall: return alltoall_s(l, bytes, ranks);
+    case Collective::sendrecv: return p2p_s(l, bytes);
+  }
+  return 0;
+}
+
+double bus_factor(Collective op, int n) {
+  if (op == Collective::all_reduce) return 2.0 * (n - 1) / n;
+  if (op == Collective::sendrecv) return 1.0;
+  return double(n - 1) / n;
+}
+
+namespace {
+// Latency steps of each form in models/step/collectives.cpp.
+double steps(Collective op, int n) {
+  if (op == Collective::all_reduce) return 2.0 * (n - 1);
+  if (op == Collective::sendrecv) return 1.0;
+  return n - 1.0;
+}
+}  // namespace
+
+LinkFit fit_collectives(const std::vector<CollectivePoint>& points) {
+  LinkFit f;
+  if (points.empty()) return f;
+  const Eigen::Index n = Eigen::Index(points.size());
+  Eigen::MatrixXd X(n, 2);
+  Eigen::VectorXd y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto& p = points[i];
+    X(i, 0) = steps(p.op, p.ranks);
+    X(i, 1) = bus_factor(p.op, p.ranks) * p.bytes;
+    y(i) = p.time_s;
+  }
+  const LinearFit lf = fit_relative(X, y, {true, true});
+  f.step_latency_s = lf.coef(0);
+  f.busbw_Bps = lf.coef(1) > 0 ? 1.0 / lf.coef(1) : 0;
+  f.stats = lf.stats;
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------- Power
+
+PowerFit fit_power(double tdp_w, const std::vector<PowerPoint>& points) {
+  PowerFit f;
+  std::vector<const PowerPoint*> lin;
+  double compute = 0, comm = 0;
+  int nc = 0, nm = 0;
+  for (const auto& p : points) {
+    if (p.cls == "idle" || p.cls == "compute") lin.push_back(&p);
+    if (p.cls == "compute") compute += p.power_w, ++nc;
+    if (p.cls == "communication") comm += p.power_w, ++nm;
+  }
+  if (nc) f.compute_frac = compute / nc / tdp_w;
+  if (nm) f.comm_frac = comm / nm / tdp_w;
+  if (lin.size() >= 2) {
+    const Eigen::Index n = Eigen::Index(lin.size());
+    Eigen::MatrixXd X(n, 2);
+    Eigen::VectorXd y(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      X(i, 0) = 1.0;
+      X(i, 1) = lin[i]->utilization;
+      y(i) = lin[i]->power_w;
+    }
+    const LinearFit lf = fit_relative(X, y, {true, false});
+    f.idle_w = lf.coef(0);
+    f.slope_w = lf.coef(1);
+    f.stats = lf.stats;
+  }
+  return f;
+}
+
+}  // namespace trainsite::calibration

@@ -1,0 +1,112 @@
+// Least-squares fits of the analytic model's efficiency figures to measurements (Eigen).
+//
+// Every fit keeps the model's own functional form, so a fitted value drops straight into
+// Calibration: the GEMM fit uses models::gemm_time_s, the collective fit the ring forms of
+// models/step/collectives.h, the HBM fit models::memory_bound_s. Residuals are relative
+// ((predicted − measured)/measured), because measured times span several decades and a plain
+// least-squares fit would only listen to the largest ones.
+#pragma once
+
+#include <Eigen/Dense>
+#include <string>
+#include <vector>
+
+#include "models/calibration.h"
+#include "models/catalog.h"
+#include "models/step/collectives.h"
+
+namespace trainsite::calibration {
+
+using models::Calibration;
+using models::Gpu;
+using models::Link;
+using models::Precision;
+
+struct FitStats {
+  int points = 0;
+  double r2 = 0;                // on the measured values (1 − SS_res/SS_tot)
+  double rms_rel_residual = 0;  // sqrt(mean(((pred − meas)/meas)²))
+  double max_abs_rel_residual = 0;
+};
+
+FitStats fit_stats(const std::vector<double>& measured, const std::vector<double>& predicted);
+
+// y ≈ X·β minimizing Σ((y − X·β)/y)². Coefficients whose column is flagged in `non_negative`
+// and come out negative are pinned to 0 and the others refitted (a small active-set NNLS).
+struct LinearFit {
+  Eigen::VectorXd coef;
+  FitStats stats;
+};
+LinearFit fit_relative(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                       const std::vector<bool>& non_negative = {});
+
+// --- GEMM: t = max(flops / (peak·gemm_eff_max·wave·padding), bytes / (hbm·hbm_eff)) + launch ---
+struct GemmPoint {
+  double m = 0, n = 0, k = 0, batch = 1;
+  Precision precision = Precision::bf16;
+  double time_s = 0;
+};
+// Mean bytes per element of a measured GEMM, for gemm_time_s's elem_bytes: 2 for BF16/FP16;
+// FP8 kernels read 1-byte A and B but write a 16-bit D (as microbench/ runs them).
+double gemm_elem_bytes(Precision p, double m, double n, double k);
+
+struct GemmFit {
+  double gemm_eff_max = 0;
+  double kernel_launch_s = 0;
+  double fp8_gemm_eff_factor = 0;  // 0 = no FP8 points
+  int tile_m = 0, tile_n = 0;
+  int compute_bound_points = 0;  // points that determined gemm_eff_max
+  FitStats stats;                // full model (with the fitted values) on every point
+  std::vector<double> rel_residuals;
+};
+// `base` supplies hbm_eff (memory-bound side) and the tile candidates' starting point; tiles
+// 128×256, 128×128 and 256×256 (CUTLASS/cuBLAS tensor-core tiles) are tried, the best kept.
+GemmFit fit_gemm(const Gpu& gpu, const std::vector<GemmPoint>& points, const Calibration& base);
+
+// --- HBM streaming kernels: t = bytes / (hbm·hbm_eff) + launch ---
+struct StreamPoint {
+  double bytes = 0, time_s = 0;
+};
+struct HbmFit {
+  double hbm_eff = 0;
+  double launch_s = 0;
+  FitStats stats;
+};
+HbmFit fit_hbm(const Gpu& gpu, const std::vector<StreamPoint>& points);
+
+// --- Collectives: t = steps(op, n)·latency + bus_bytes(op, n, S) / busbw (models/step/collectives.h) ---
+enum class Collective { all_reduce, all_gather, reduce_scatter, alltoall, sendrecv };
+bool parse_collective(const std::string& name, Collective& out);  // nccl-tests names, e.g. "all_reduce"
+std::string to_string(Collective c);
+double collective_time_s(Collective op, const Link& l, double bytes, int ranks);
+// nccl-tests' busbw/algbw factor: 2(n−1)/n for all-reduce, (n−1)/n for gather/scatter/all-to-all, 1
+// send/recv.
+double bus_factor(Collective op, int ranks);
+
+struct CollectivePoint {
+  Collective op = Collective::all_reduce;
+  int ranks = 2;
+  double bytes = 0, time_s = 0;
+};
+struct LinkFit {
+  double busbw_Bps = 0;
+  double step_latency_s = 0;
+  FitStats stats;
+};
+LinkFit fit_collectives(const std::vector<CollectivePoint>& points);
+
+// --- Power vs tensor utilization: P = idle + slope·u, with u = achieved/peak FLOP/s ---
+struct PowerPoint {
+  std::string cls;  // idle | compute | memory | communication
+  double utilization = 0;
+  double power_w = 0;
+};
+struct PowerFit {
+  double idle_w = 0, slope_w = 0;  // linear fit over idle + compute points (0 when < 2 points)
+  double compute_frac = 0;         // mean compute-load power / TDP (0 = no compute points)
+  double comm_frac = 0;            // mean communication-load power / TDP (0 = none)
+  FitStats stats;
+};
+PowerFit fit_power(double tdp_w, const std::vector<PowerPoint>& points);
+
+}  // namespace trainsite::calibration
