@@ -2,8 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "models/step/iteration.h"
-#include "models/step/memory.h"
+#include "models/layout.h"
 #include "models/site/weather.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/epw.h"
@@ -198,48 +197,9 @@ Economics parse_economics(const Section& s, const Catalog& cat, const Cluster& c
 }  // namespace
 
 void check_layout(const Scenario& sc, const std::string& file) {
-  const auto& p = sc.parallelism;
-  const auto& m = sc.workload.model;
-  const int gpus = sc.cluster.gpus();
-  auto fail = [&](const std::string& field, const std::string& msg) { throw InputError({file, 0, 0}, field, msg); };
-  // In double first: three degrees up to 2^31 overflow even a long.
-  const bool too_big = double(p.tp) * p.pp * p.cp > gpus;
-  const long model_par = too_big ? long(gpus) + 1 : long(p.tp) * p.pp * p.cp;
-  if (too_big || gpus % model_par != 0)
-    fail("parallelism", fmt::format("tp·pp·cp = {}·{}·{} = {:.0f} does not divide the {} GPUs", p.tp, p.pp, p.cp,
-                                    double(p.tp) * p.pp * p.cp, gpus));
-  const int dp = data_parallel_degree(sc);
-  if (model_par * dp != gpus)
-    fail("parallelism.dp", fmt::format("tp·pp·cp·dp = {}·{}·{}·{} = {} but the cluster has {} GPUs ({} nodes × {})",
-                                       p.tp, p.pp, p.cp, dp, model_par * dp, gpus, sc.cluster.nodes,
-                                       sc.cluster.gpus_per_node));
-  if (m.heads % p.tp != 0) fail("parallelism.tp", fmt::format("{} heads are not divisible by tp={}", m.heads, p.tp));
-  if (m.layers % p.pp != 0) fail("parallelism.pp", fmt::format("{} layers are not divisible by pp={}", m.layers, p.pp));
-  if (p.virtual_stages > 1 && (m.layers / p.pp) % p.virtual_stages != 0)
-    fail("parallelism.virtual_stages", fmt::format("{} layers per stage are not divisible by virtual_stages={}",
-                                                   m.layers / p.pp, p.virtual_stages));
-  if (p.virtual_stages > 1 && p.pp < 2) fail("parallelism.virtual_stages", "interleaving needs pp >= 2");
-  if (m.seq_len % p.cp != 0) fail("parallelism.cp", fmt::format("seq_len {} is not divisible by cp={}", m.seq_len, p.cp));
-  if (sc.workload.global_batch % (long(dp) * p.micro_batch) != 0)
-    fail("workload.global_batch", fmt::format("global batch {} is not divisible by dp·micro_batch = {}·{} = {}",
-                                              sc.workload.global_batch, dp, p.micro_batch, long(dp) * p.micro_batch));
-  if (p.ep > 1) {
-    if (!m.moe) fail("parallelism.ep", "expert parallelism needs a MoE model");
-    if (m.moe->experts % p.ep != 0)
-      fail("parallelism.ep", fmt::format("{} experts are not divisible by ep={}", m.moe->experts, p.ep));
-    if ((long(dp) * p.cp) % p.ep != 0)
-      fail("parallelism.ep", fmt::format("ep={} must divide dp·cp = {}", p.ep, long(dp) * p.cp));
-  }
-  if (!sc.cluster.gpu.peak(sc.workload.precision))
-    fail("workload.precision", fmt::format("{} has no {} tensor cores", sc.cluster.gpu.id, to_string(sc.workload.precision)));
-  const MemoryFootprint mem = memory_per_gpu(sc);
-  if (mem.total_GB() > sc.cluster.gpu.hbm_GB)
-    fail("parallelism",
-         fmt::format("the model does not fit: {:.1f} GB per GPU needed (weights {:.1f}, gradients {:.1f}, optimizer "
-                     "{:.1f}, activations {:.1f}, buffers {:.1f}) but {} has {:.0f} GB; raise tp/pp, use ZeRO or "
-                     "recompute, or lower micro_batch",
-                     mem.total_GB(), mem.weights_GB, mem.gradients_GB, mem.optimizer_GB, mem.activations_GB,
-                     mem.buffers_GB, sc.cluster.gpu.id, sc.cluster.gpu.hbm_GB));
+  // The rules live in models/layout.h (shared with the planner); the first problem is the error.
+  const auto problems = layout_problems(sc);
+  if (!problems.empty()) throw InputError({file, 0, 0}, problems.front().field, problems.front().message);
 }
 
 void apply_override(YAML::Node root, const std::string& assignment) {
