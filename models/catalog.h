@@ -30,6 +30,7 @@ struct Gpu {
   double node_price_usd = 0;
   std::map<std::string, std::string> sources;
 
+  std::map<std::string, std::string> confidence;  // figure group -> cited | typical | estimate
   std::optional<double> peak(Precision p) const;
 };
 
@@ -109,12 +110,28 @@ struct Site {
   double timezone_utc_offset_h = 0;
   std::map<std::string, std::string> sources;
 };
+  std::map<std::string, std::string> confidence;  // figure group -> cited | typical | estimate
 
 struct EconomicsData {
   std::map<std::string, double> fx_to_usd;
   std::map<std::string, double> network_cost_per_gpu_usd;
   double storage_cost_per_node_usd = 0;
 };
+  std::map<std::string, std::string> sources;
+};
+
+// How far an input may plausibly move (data/sensitivity.yaml): multipliers of its value by the
+// confidence class of the figure behind it, or a range of its own for inputs that have no confidence
+// label in data/ (a planner's choice, a model output).
+struct SensitivityRange {
+  double low = 1, high = 1;
+  std::string basis;
+};
+struct SensitivityRanges {
+  std::map<std::string, SensitivityRange> classes;  // cited | typical | estimate | scenario
+  std::map<std::string, SensitivityRange> fixed;    // factor id -> its own range
+  std::map<std::string, std::string> factor_class;  // factor id -> the class it takes
+  std::map<std::string, std::string> factor_basis;  // factor id -> why that class
 
 struct Catalog {
   std::vector<Gpu> gpus;
@@ -122,6 +139,7 @@ struct Catalog {
   std::vector<Site> sites;
   EconomicsData economics;
 
+  SensitivityRanges sensitivity;
   const Gpu* find_gpu(const std::string& id) const;
   const ModelSpec* find_model(const std::string& id) const;
   const Site* find_site(const std::string& id) const;

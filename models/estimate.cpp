@@ -62,6 +62,7 @@ void apply_site_average(const Scenario& sc, const Site& site, const Goodput& g, 
   r.cost.facility = convert(e, site.colocation_per_kw_month * r.it_power_mw * 1000.0 * months, site.currency,
                             e.currency);
   r.cost.total = r.cost.energy + r.cost.capex + r.cost.facility;
+  r.cost.datacenter = r.cost.energy + r.cost.facility;
   r.cost_per_million_tokens = r.cost.total / (sc.workload.tokens / 1e6);
 }
 

@@ -19,12 +19,57 @@ struct Cost {
   double capex = 0;
   double facility = 0;
   double total = 0;
+  // Energy + facility (colocation): the data-centre bill alone, without the servers. What a colocation
+  // provider's "X % cheaper" claims compare; `total` adds the amortized servers, network and storage.
+  double datacenter = 0;
 };
 
 // One calendar month of the run at a site (campaign model).
 struct MonthlyPoint {
   std::string month;  // "YYYY-MM"
   double hours = 0, energy_mwh = 0, it_energy_mwh = 0, pue = 0, energy_cost = 0, cost = 0, mean_drybulb_c = 0;
+};
+
+// One day of the run at a site (campaign model): mean powers over the hours of that day the run was
+// going, and the cost accrued from the start to the end of that day (energy + amortized capex + facility).
+struct DailyPoint {
+  int day = 0;       // 1 = the start day
+  std::string date;  // "YYYY-MM-DD"
+  double hours = 0, it_mw = 0, facility_mw = 0, pue = 0, cost_cumulative = 0;
+};
+
+// One bar of a site's sensitivity (tornado): the whole model re-run with one input at its low and at its
+// high value (models/site/sensitivity.h). Ranges come from the confidence class of the figure behind the
+// input (data/sensitivity.yaml).
+struct SensitivityBar {
+  // tariff | pue | server_price | amortization_years | mfu | gpu_failure_rate | colocation
+  std::string factor;
+  std::string label;                                  // "electricity tariff"
+  std::string unit;                                   // of base/low/high
+  std::string confidence;                             // cited | typical | estimate | scenario | fixed
+  double base = 0, low = 0, high = 0;                 // the input's value
+  double low_factor = 1, high_factor = 1;             // low / base, high / base
+  double cost_base = 0, cost_low = 0, cost_high = 0;  // total cost with the input at base, low, high
+};
+
+// The site's run started on the first day of another month of the same year (weather and tariff calendar).
+struct StartMonthPoint {
+  std::string start;  // "YYYY-MM-DD"
+  double cost_total = 0, pue = 0, wall_clock_days = 0, energy_mwh = 0, co2_t = 0;
+};
+
+// How far one input must move for the ranking of this site against `against` to flip: for the cheapest
+// site the move that makes it as dear as the runner-up, for every other site the move that makes it as
+// cheap as the cheapest. A site input (tariff, PUE, rent) moves at this site only; a cluster input
+// (server price, amortization, MFU, failure rate) moves at both sites.
+struct BreakEven {
+  std::string factor, label, unit;
+  std::string against;           // the other site of the comparison
+  bool all_sites = false;        // a cluster input (server price, MFU, ...): moved at every site at once
+  double base = 0;               // the input's value now
+  bool found = false;            // false: no value within the search bounds flips it
+  double value = 0, change = 0;  // the input at break-even, and value / base − 1
+  bool within_range = false;     // the break-even lies inside the input's sensitivity range
 };
 
 // One driver of the cost (or CO2) difference between a site and the cheapest site: the part of the
@@ -63,7 +108,13 @@ struct SiteResult {
   std::string weather;                 // "monthly-normals" or "epw:<file>"
   RackPlan rack;
   std::vector<MonthlyPoint> monthly;
+  std::vector<DailyPoint> daily;  // campaign model, one entry per calendar day of the run
   Why why;
+  // Filled only by models::add_robustness (models/site/sensitivity.h): they re-run the model many times,
+  // so estimate() leaves them empty and the front-ends ask for them where they show them.
+  std::vector<SensitivityBar> sensitivity;
+  std::vector<StartMonthPoint> by_start_month;
+  std::vector<BreakEven> break_even;
 };
 
 struct Result {

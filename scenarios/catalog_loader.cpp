@@ -45,9 +45,19 @@ std::map<std::string, std::string> string_map(const Section& s, const std::strin
   return out;
 }
 
+// `confidence:` maps a figure group to cited | typical | estimate (data/README.md); the sensitivity
+// ranges (data/sensitivity.yaml) are keyed by these classes.
+std::map<std::string, std::string> confidence_map(const Section& s) {
+  std::map<std::string, std::string> out = string_map(s, "confidence");
+  for (const auto& [k, v] : out)
+    if (v != "cited" && v != "typical" && v != "estimate")
+      s.child("confidence").fail(k, fmt::format("'{}': expected cited, typical or estimate", v));
+  return out;
+}
+
 Gpu parse_gpu(const Section& s) {
   s.allow({"id", "name", "arch", "sms", "peak_tflops", "hbm_GB", "hbm_GBps", "nvlink_GBps", "pcie_GBps", "tdp_w",
-           "idle_w", "node", "sources", "notes"});
+           "idle_w", "node", "sources", "confidence", "notes"});
   Gpu g;
   g.id = s.string("id", "");
   if (g.id.empty()) s.fail("id", "missing GPU id");
@@ -72,6 +82,7 @@ Gpu parse_gpu(const Section& s) {
   g.node_price_usd = node.non_negative("price_usd", 0);
   g.sources = string_map(s, "sources");
   return g;
+  g.confidence = confidence_map(s);
 }
 
 }  // namespace
@@ -207,6 +218,7 @@ Site parse_site(const Section& s, Site site) {
   const auto src = string_map(s, "sources");
   for (const auto& [k2, v] : src) site.sources[k2] = v;
   return site;
+  for (const auto& [k2, v] : confidence_map(s)) site.confidence[k2] = v;
 }
 
 Calibration parse_calibration(const Section& s, Calibration c) {
@@ -266,6 +278,47 @@ Catalog load_catalog(const fs::path& data_dir) {
     expect_schema(s, "trainsite/hardware/v1");
     const YAML::Node gpus = s.at("gpus");
     for (size_t i = 0; i < gpus.size(); ++i)
+SensitivityRanges load_sensitivity_ranges(const fs::path& file) {
+  SensitivityRanges out;
+  const Section s(load_yaml_file(file.string()), "", file.string());
+  s.allow({"schema", "classes", "factors", "notes"});
+  expect_schema(s, "trainsite/sensitivity/v1");
+  auto range = [](const Section& r) {
+    SensitivityRange x;
+    x.low = r.positive("low", 1);
+    x.high = r.positive("high", 1);
+    x.basis = r.string("basis", "");
+    if (x.low > 1 || x.high < 1)
+      r.fail("low", fmt::format("need low <= 1 <= high, got {} and {}", x.low, x.high));
+    if (x.basis.empty()) r.fail("basis", "every range states its basis");
+    return x;
+  };
+  const Section classes = s.child("classes");
+  for (const char* c : {"cited", "typical", "estimate", "scenario"}) {
+    if (!classes.has(c)) classes.fail(c, "missing: every confidence class needs a range");
+    const Section r = classes.child(c);
+    r.allow({"low", "high", "basis"});
+    out.classes[c] = range(r);
+  }
+  if (s.has("factors")) {
+    const Section f = s.child("factors");
+    f.allow({"tariff", "pue", "server_price", "amortization_years", "mfu", "gpu_failure_rate", "colocation"});
+    for (const auto& kv : f.node()) {
+      const std::string id = kv.first.Scalar();
+      const Section x = f.child(id);
+      x.allow({"low", "high", "class", "basis"});
+      if (x.has("class")) {
+        out.factor_class[id] = x.one_of("class", "estimate", {"cited", "typical", "estimate", "scenario"});
+        out.factor_basis[id] = x.string("basis", "");
+        if (out.factor_basis[id].empty()) x.fail("basis", "say why the factor takes this class");
+      } else {
+        out.fixed[id] = range(x);
+      }
+    }
+  }
+  return out;
+}
+
       cat.gpus.push_back(parse_gpu(Section(gpus[i], fmt::format("gpus[{}]", i), file)));
   }
   {
@@ -304,3 +357,5 @@ Catalog load_catalog(const fs::path& data_dir) {
 }
 
 }  // namespace trainsite::scenarios
+    cat.economics.sources = string_map(s, "sources");
+  cat.sensitivity = load_sensitivity_ranges(data_dir / "sensitivity.yaml");

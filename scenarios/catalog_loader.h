@@ -14,6 +14,8 @@ namespace trainsite::scenarios {
 std::filesystem::path default_data_dir();
 
 models::Catalog load_catalog(const std::filesystem::path& data_dir);
+// data/sensitivity.yaml: the sensitivity range of each confidence class and of inputs without a label.
+models::SensitivityRanges load_sensitivity_ranges(const std::filesystem::path& file);
 
 // Parse one site mapping on top of `base` (a catalog site or defaults); used for data/sites/*.yaml
 // and for per-scenario site overrides.

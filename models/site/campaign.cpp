@@ -194,6 +194,14 @@ CampaignResult run_campaign(const Site& site, const HourlyWeather& w, const Camp
     m.facility_mwh += facility_kwh / 1000.0;
     m.energy_cost += facility_kwh * c.price;
     m.drybulb_sum += c.drybulb_c * hours;
+    if (r.days.empty() || r.days.back().day != clock.d.day || r.days.back().month != clock.d.month ||
+        r.days.back().year != clock.d.year)
+      r.days.push_back({clock.d.year, clock.d.month, clock.d.day});
+    DayStat& day = r.days.back();
+    day.hours += hours;
+    day.it_mwh += it_kwh / 1000.0;
+    day.facility_mwh += facility_kwh / 1000.0;
+    day.energy_cost += facility_kwh * c.price;
   }
   r.wall_s = t;
   return r;

@@ -55,6 +55,13 @@ struct MonthStat {
   double mean_drybulb_c() const { return hours > 0 ? drybulb_sum / hours : 0; }
 };
 
+// One calendar day of the run (local time), for the daily time series.
+struct DayStat {
+  int year = 0, month = 0, day = 0;
+  double hours = 0, it_mwh = 0, facility_mwh = 0, energy_cost = 0;
+  double pue() const { return it_mwh > 0 ? facility_mwh / it_mwh : 0; }
+};
+
 struct CampaignResult {
   double wall_s = 0;
   double useful_s = 0;      // wall time of training whose work was kept
@@ -70,6 +77,7 @@ struct CampaignResult {
   double min_speed = 1;           // lowest hourly throughput factor under the cap (1 = never derated)
   double free_cooling_hours = 0;  // hours weighted by the economizer fraction
   std::vector<MonthStat> months;
+  std::vector<DayStat> days;
   double pue() const { return it_mwh > 0 ? facility_mwh / it_mwh : 0; }
   double goodput() const { return wall_s > 0 ? useful_s / wall_s : 0; }
 };

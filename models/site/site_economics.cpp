@@ -70,7 +70,29 @@ void apply_campaign(const Scenario& sc, const Site& site, const Iteration& it, c
   const double facility_per_day = r.colocation_per_kw_month * load.compute_kw / (365.0 / 12.0);
   r.cost.facility = facility_per_day * r.wall_clock_days;
   r.cost.total = r.cost.energy + r.cost.capex + r.cost.facility;
+  r.cost.datacenter = r.cost.energy + r.cost.facility;
   r.cost_per_million_tokens = r.cost.total / (sc.workload.tokens / 1e6);
+
+  // Daily series: mean powers over the hours the run was going that day; cost accrued to the day's end
+  // (energy at that day's hourly prices, capex and facility per hour of the run), so the last entry is
+  // the total.
+  r.daily.clear();
+  double accrued = 0;
+  for (const DayStat& d : c.days) {
+    DailyPoint p;
+    p.day = int(r.daily.size()) + 1;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+    p.date = buf;
+    p.hours = d.hours;
+    p.it_mw = d.hours > 0 ? d.it_mwh / d.hours : 0;
+    p.facility_mw = d.hours > 0 ? d.facility_mwh / d.hours : 0;
+    p.pue = d.pue();
+    accrued += convert(e, d.energy_cost, site.currency, e.currency) +
+               (capex_per_day + facility_per_day) * d.hours / 24.0;
+    p.cost_cumulative = accrued;
+    r.daily.push_back(p);
+  }
 
   r.monthly.clear();
   for (const MonthStat& m : c.months) {
