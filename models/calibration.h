@@ -17,7 +17,14 @@ struct Calibration {
   double kernel_launch_s = 4e-6;  // fixed cost per kernel
   double hbm_eff = 0.85;          // achievable fraction of HBM peak for streaming kernels
   double fp8_gemm_eff_factor = 0.8;  // FP8 GEMMs reach a lower fraction of their peak than BF16
-  double attention_eff = 0.6;     // fused (flash) attention fraction of dense peak
+  // Fused attention (models/step/attention.h): tensor-core fraction reached by the matmuls inside
+  // FlashAttention-class kernels, per class and direction, and their tile. Exponentials run on the SFUs.
+  double attn_block_q = 128;
+  double attn_block_kv = 128;
+  double fa1_fwd_eff = 0.40, fa1_bwd_eff = 0.33;
+  double fa2_fwd_eff = 0.89, fa2_bwd_eff = 0.67;
+  double fa3_fwd_eff = 0.66, fa3_bwd_eff = 0.52;
+  double sfu_ops_per_clock_per_sm = 16;  // exponentials per SM per clock (MUFU)
   // Collectives: bus bandwidth = link peak × efficiency; time = latency·steps + bytes/busbw.
   double nvlink_busbw_eff = 0.78;  // achieved all-reduce busbw / unidirectional NVLink
   double nic_eff = 0.94;           // achieved busbw / NIC line rate at large messages

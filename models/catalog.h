@@ -17,6 +17,7 @@ struct Gpu {
   std::string name;
   std::string arch;
   int sms = 0;
+  double boost_clock_mhz = 0;  // maximum SM clock (datasheet)
   // Dense tensor-core peak per precision, TFLOP/s; missing = unsupported.
   std::map<std::string, double> peak_tflops;
   double hbm_GB = 0;

@@ -87,7 +87,7 @@ void check_site_result(const Scenario& sc, const Site& site, const SiteResult& r
          "cluster.gpu=" + sc.cluster.gpu.id +
              " peak_tflops.bf16=" + num(sc.cluster.gpu.peak(Precision::bf16).value_or(0)) +
              " cluster.calibration=" + sc.cluster.calibration + " (gemm_eff_max " +
-             num(sc.cluster.cal.gemm_eff_max) + ", attention_eff " + num(sc.cluster.cal.attention_eff) +
+             num(sc.cluster.cal.gemm_eff_max) + ", fa2_fwd_eff " + num(sc.cluster.cal.fa2_fwd_eff) +
              ", hbm_eff " + num(sc.cluster.cal.hbm_eff) + "); " + inputs);
   if (!std::isfinite(r.gpu_utilization) || r.gpu_utilization < 0 || r.gpu_utilization > 1)
     fail(sc, where, "GPU utilization " + num(r.gpu_utilization) + " is outside [0, 1]", inputs);

@@ -9,6 +9,7 @@
 
 #include "models/calibration.h"
 #include "models/catalog.h"
+#include "models/step/attention.h"
 
 namespace trainsite::models {
 
@@ -22,6 +23,8 @@ struct Workload {
   // Omitted keys follow Megatron-LM's command-line defaults: optional optimizations are off.
   Recompute recompute = Recompute::none;
   bool flash_attention = false;  // fused attention kernel (FlashAttention, --use-flash-attn)
+  // The kernel that runs the attention core; unfused unless flash_attention (models/step/attention.h).
+  AttentionKernel attention_kernel = AttentionKernel::unfused;
 };
 
 struct Parallelism {

@@ -56,7 +56,7 @@ std::map<std::string, std::string> confidence_map(const Section& s) {
 }
 
 Gpu parse_gpu(const Section& s) {
-  s.allow({"id", "name", "arch", "sms", "peak_tflops", "hbm_GB", "hbm_GBps", "nvlink_GBps", "pcie_GBps", "tdp_w",
+  s.allow({"id", "name", "arch", "sms", "boost_clock_mhz", "peak_tflops", "hbm_GB", "hbm_GBps", "nvlink_GBps", "pcie_GBps", "tdp_w",
            "idle_w", "node", "sources", "confidence", "notes"});
   Gpu g;
   g.id = s.string("id", "");
@@ -64,6 +64,7 @@ Gpu parse_gpu(const Section& s) {
   g.name = s.string("name", g.id);
   g.arch = s.one_of("arch", "ampere", {"ampere", "hopper", "blackwell"});
   g.sms = s.positive_int("sms", 108);
+  g.boost_clock_mhz = s.positive("boost_clock_mhz", 1410);
   const Section peaks = s.child("peak_tflops");
   peaks.allow({"bf16", "fp16", "fp8", "tf32", "fp32"});
   for (const char* p : {"bf16", "fp16", "fp8", "tf32", "fp32"})
@@ -222,7 +223,9 @@ Site parse_site(const Section& s, Site site) {
 }
 
 Calibration parse_calibration(const Section& s, Calibration c) {
-  s.allow({"gemm_eff_max", "tile_m", "tile_n", "kernel_launch_s", "hbm_eff", "fp8_gemm_eff_factor", "attention_eff",
+  s.allow({"gemm_eff_max", "tile_m", "tile_n", "kernel_launch_s", "hbm_eff", "fp8_gemm_eff_factor", "attn_block_q",
+           "attn_block_kv", "fa1_fwd_eff", "fa1_bwd_eff", "fa2_fwd_eff", "fa2_bwd_eff", "fa3_fwd_eff", "fa3_bwd_eff",
+           "sfu_ops_per_clock_per_sm",
            "nvlink_busbw_eff", "nic_eff", "collective_step_latency_s", "gpu_power_compute_frac",
            "gpu_power_comm_frac", "residuals", "fit", "notes"});
   auto frac = [&](const char* key, double& v) {
@@ -235,7 +238,13 @@ Calibration parse_calibration(const Section& s, Calibration c) {
   c.kernel_launch_s = s.non_negative("kernel_launch_s", c.kernel_launch_s);
   frac("hbm_eff", c.hbm_eff);
   frac("fp8_gemm_eff_factor", c.fp8_gemm_eff_factor);
-  frac("attention_eff", c.attention_eff);
+  c.attn_block_q = s.positive("attn_block_q", c.attn_block_q);
+  c.attn_block_kv = s.positive("attn_block_kv", c.attn_block_kv);
+  for (auto [key, v] : {std::pair{"fa1_fwd_eff", &c.fa1_fwd_eff}, {"fa1_bwd_eff", &c.fa1_bwd_eff},
+                        {"fa2_fwd_eff", &c.fa2_fwd_eff}, {"fa2_bwd_eff", &c.fa2_bwd_eff},
+                        {"fa3_fwd_eff", &c.fa3_fwd_eff}, {"fa3_bwd_eff", &c.fa3_bwd_eff}})
+    frac(key, *v);
+  c.sfu_ops_per_clock_per_sm = s.positive("sfu_ops_per_clock_per_sm", c.sfu_ops_per_clock_per_sm);
   frac("nvlink_busbw_eff", c.nvlink_busbw_eff);
   frac("nic_eff", c.nic_eff);
   c.collective_step_latency_s = s.non_negative("collective_step_latency_s", c.collective_step_latency_s);

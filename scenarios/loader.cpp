@@ -30,7 +30,7 @@ std::vector<std::string> ids_of(const auto& items) {
 }
 
 Workload parse_workload(const Section& s, const Catalog& cat) {
-  s.allow({"model", "tokens", "global_batch", "precision", "recompute", "flash_attention"});
+  s.allow({"model", "tokens", "global_batch", "precision", "recompute", "flash_attention", "attention_kernel"});
   Workload w;
   const YAML::Node m = s.at("model");
   if (!m.IsDefined()) s.fail("model", "missing: name a preset from data/models.yaml or give the shape");
@@ -58,6 +58,18 @@ Workload parse_workload(const Section& s, const Catalog& cat) {
   const std::string r = s.one_of("recompute", "none", {"none", "selective", "full"});
   w.recompute = r == "none" ? Recompute::none : r == "full" ? Recompute::full : Recompute::selective;
   w.flash_attention = s.boolean("flash_attention", w.flash_attention);
+  // attention_kernel names the fused kernel; flash_attention alone means the FlashAttention-2 class.
+  const std::string k = s.one_of("attention_kernel", "auto", {"auto", "unfused", "fa1", "fa2", "fa3"});
+  if (k == "auto")
+    w.attention_kernel = w.flash_attention ? AttentionKernel::fa2 : AttentionKernel::unfused;
+  else
+    w.attention_kernel = k == "unfused" ? AttentionKernel::unfused
+                         : k == "fa1"   ? AttentionKernel::fa1
+                         : k == "fa2"   ? AttentionKernel::fa2
+                                        : AttentionKernel::fa3;
+  if (s.has("attention_kernel") && s.has("flash_attention") && w.flash_attention != (k != "unfused"))
+    s.fail("attention_kernel", fmt::format("attention_kernel {} contradicts flash_attention: {}", k, w.flash_attention));
+  w.flash_attention = w.attention_kernel != AttentionKernel::unfused;
   return w;
 }
 
@@ -262,6 +274,9 @@ Scenario scenario_from_yaml(YAML::Node root, const std::string& file, const Cata
   sc.workload = parse_workload(s.child("workload"), cat);
   sc.parallelism = parse_parallelism(s.child("parallelism"));
   sc.cluster = parse_cluster(s.child("cluster"), cat, opt);
+  if (sc.workload.attention_kernel == AttentionKernel::fa3 && sc.cluster.gpu.arch != "hopper")
+    s.child("workload").fail("attention_kernel", fmt::format("FlashAttention-3 needs a Hopper GPU; {} is {}",
+                                                             sc.cluster.gpu.id, sc.cluster.gpu.arch));
   const Section r = s.child("reliability");
   r.allow({"gpu_fail_per_1000_gpu_day", "restart_min", "seed"});
   sc.reliability.gpu_fail_per_1000_gpu_day = r.number_or_auto("gpu_fail_per_1000_gpu_day").value_or(0);

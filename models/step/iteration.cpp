@@ -5,6 +5,7 @@
 
 #include "models/step/collectives.h"
 #include "models/step/gemm.h"
+#include "models/step/layer.h"
 #include "models/step/memory.h"
 #include "models/step/transformer.h"
 
@@ -23,98 +24,6 @@ namespace {
 
 constexpr double kAct = 2.0;  // bytes per activation element (16-bit, also under FP8 training)
 
-struct LayerCost {
-  double fwd = 0, bwd = 0, attn_core_fwd = 0, tp_fwd = 0, cp_fwd = 0, cp_bwd = 0, ep_fwd = 0;
-};
-
-// One transformer layer for one micro-batch on one GPU.
-LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
-  const auto& w = sc.workload;
-  const auto& p = sc.parallelism;
-  const Calibration& cal = sc.cluster.cal;
-  const Shape s = shape_of(w.model);
-  const Device lin = device_for(sc.cluster.gpu, w.precision, cal);
-  const Device d16 = device_for(sc.cluster.gpu, Precision::bf16, cal);
-  const double t = p.tp, T = p.micro_batch * s.s / p.cp;  // tokens this GPU processes
-  const double seq_q = s.s / p.cp;
-  LayerCost c;
-
-  // Linear layers: QKV, attention output, MLP (fc1 carries gate+up for SwiGLU).
-  const double mlp_up = w.model.activation == Activation::swiglu ? 2.0 : 1.0;
-  auto add_linear = [&](double m, double n, double k, double batch = 1) {
-    c.fwd += gemm_time_s(lin, m, n, k, batch);
-    c.bwd += gemm_time_s(lin, m, k, n, batch) + gemm_time_s(lin, k, n, m, batch);
-  };
-  add_linear(T, (s.h + 2 * s.kv_dim()) / t, s.h);
-  add_linear(T, s.h, s.h / t);
-  if (moe_layer && w.model.moe) {
-    const auto& moe = *w.model.moe;
-    const double fe = moe.expert_ffn_hidden;
-    const double local_experts = double(moe.experts) / p.ep;
-    const double tokens_per_expert = T * moe.top_k * p.ep / moe.experts;
-    add_linear(T, moe.experts, s.h);  // router
-    add_linear(tokens_per_expert, mlp_up * fe / t, s.h, local_experts);
-    add_linear(tokens_per_expert, s.h, fe / t, local_experts);
-    if (moe.shared_experts > 0) {
-      add_linear(T, mlp_up * fe * moe.shared_experts / t, s.h);
-      add_linear(T, s.h, fe * moe.shared_experts / t);
-    }
-    // Dispatch and combine: each token's hidden state goes to top_k experts and back.
-    const Link ep = group_link(sc.cluster, cal, p.ep, p.tp * p.cp);
-    c.ep_fwd = 2 * alltoall_s(ep, T * moe.top_k * s.h * kAct / t, p.ep);
-  } else {
-    add_linear(T, mlp_up * s.f / t, s.h);
-    add_linear(T, s.h, s.f / t);
-  }
-
-  // Attention core, heads split by TP, queries split by CP (keys/values complete after exchange).
-  const double heads = s.a / t;
-  const double attn_flops = 4.0 * p.micro_batch * heads * seq_q * s.s * s.head_dim();
-  if (w.flash_attention) {
-    // Causal FlashAttention skips the masked half; its backward does 2.5× the forward matmuls.
-    c.attn_core_fwd = 0.5 * attn_flops / (d16.peak_flops * cal.attention_eff) + cal.kernel_launch_s;
-    c.fwd += c.attn_core_fwd;
-    c.bwd += 2.5 * c.attn_core_fwd;
-  } else {
-    const double batch = p.micro_batch * heads;
-    const double scores = batch * seq_q * s.s;
-    // Scale-mask-softmax (read+write 16-bit) and dropout (read+write+1-byte mask) on the scores.
-    const double elementwise = memory_bound_s(d16, 9.0 * scores);
-    c.attn_core_fwd = gemm_time_s(d16, seq_q, s.s, s.head_dim(), batch) +
-                      gemm_time_s(d16, seq_q, s.head_dim(), s.s, batch) + elementwise;
-    c.fwd += c.attn_core_fwd;
-    c.bwd += 2 * c.attn_core_fwd;
-  }
-
-  // Memory-bound elementwise work: 2 layer norms (r+w), 2 bias-dropout-residual adds (2 reads,
-  // 1 write, 1-byte mask), the activation on the MLP hidden (GeLU r+w; SwiGLU 2 reads, 1 write).
-  const double tok_h = T * s.h / (p.sequence_parallel ? t : 1.0);
-  const double mlp_hidden = T * (moe_layer && w.model.moe ? w.model.moe->expert_ffn_hidden * w.model.moe->top_k
-                                                           : s.f) / t;
-  const double act_elems = mlp_hidden * (w.model.activation == Activation::swiglu ? 3.0 : 2.0);
-  const double elem_bytes = 2 * 2 * kAct * tok_h + 2 * (3 * kAct + 1) * tok_h + kAct * act_elems;
-  c.fwd += memory_bound_s(d16, elem_bytes);
-  c.bwd += 2 * memory_bound_s(d16, elem_bytes);
-
-  // Tensor parallel: 2 all-reduces (or all-gather + reduce-scatter with sequence parallelism,
-  // the same bytes) of the T×h activations per layer in forward, 2 in backward.
-  if (p.tp > 1) {
-    const Link tp = group_link(sc.cluster, cal, p.tp, 1);
-    c.tp_fwd = 2 * allreduce_s(tp, T * s.h * kAct, p.tp);
-  }
-
-  // Context parallel (ring attention): K and V chunks travel p.cp − 1 hops, overlapped with the
-  // attention core; only what the core cannot hide is exposed. Backward also returns dK, dV.
-  if (p.cp > 1) {
-    const Link cp = group_link(sc.cluster, cal, p.cp, p.tp);
-    const double kv_bytes = 2 * T * s.kv_dim() / t * kAct;
-    const double ring = (p.cp - 1) * p2p_s(cp, kv_bytes);
-    c.cp_fwd = std::max(0.0, ring - c.attn_core_fwd);
-    c.cp_bwd = std::max(0.0, 2 * ring - 2 * c.attn_core_fwd);
-  }
-  return c;
-}
-
 }  // namespace
 
 StageWork stage_work(const Scenario& sc, int stage) {
@@ -131,18 +40,19 @@ StageWork stage_work(const Scenario& sc, int stage) {
   const LayerCost dense = layer_cost(sc, false);
   const LayerCost moe = moe_here > 0 ? layer_cost(sc, true) : LayerCost{};
   auto add = [&](const LayerCost& c, int n) {
-    st.fwd_compute_s += n * c.fwd;
-    st.bwd_compute_s += n * c.bwd;
-    double recompute = 0, tp_recompute = 0, ep_recompute = 0;
-    if (w.recompute == Recompute::full) {
+    KernelTimes recompute;
+    double tp_recompute = 0, ep_recompute = 0;
+    if (w.recompute == Recompute::full) {  // the whole layer forward runs again before its backward
       recompute = c.fwd;
       tp_recompute = c.tp_fwd;
       ep_recompute = c.ep_fwd;
-    } else if (w.recompute == Recompute::selective && !w.flash_attention) {
-      recompute = c.attn_core_fwd;
+    } else if (w.recompute == Recompute::selective && w.attention_kernel == AttentionKernel::unfused) {
+      recompute.attention = c.attn_core_fwd;  // fused kernels recompute the scores themselves
     }
-    st.recompute_s += n * recompute;
-    st.bwd_compute_s += n * recompute;
+    st.fwd_kernels += c.fwd * n;
+    st.bwd_kernels += c.bwd * n;
+    st.bwd_kernels += recompute * n;
+    st.recompute_s += n * recompute.total();
     st.tp_comm_s += n * (2 * c.tp_fwd + tp_recompute);
     st.cp_comm_s += n * (c.cp_fwd + c.cp_bwd);
     st.ep_comm_s += n * (2 * c.ep_fwd + ep_recompute);
@@ -157,12 +67,14 @@ StageWork stage_work(const Scenario& sc, int stage) {
     // Output layer (vocabulary split by TP) and the cross-entropy over 32-bit logits; the
     // logits stay in 16 bit for FP8 runs (Transformer Engine keeps the output layer in BF16).
     const Device& out = w.precision == Precision::fp8 ? d16 : lin;
-    st.fwd_compute_s += gemm_time_s(out, T, s.V / p.tp, s.h);
-    st.bwd_compute_s += gemm_time_s(out, T, s.h, s.V / p.tp) + gemm_time_s(out, s.h, s.V / p.tp, T);
+    st.fwd_kernels.gemm += gemm_time_s(out, T, s.V / p.tp, s.h);
+    st.bwd_kernels.gemm += gemm_time_s(out, T, s.h, s.V / p.tp) + gemm_time_s(out, s.h, s.V / p.tp, T);
     const double logits = T * s.V / p.tp;
-    st.fwd_compute_s += memory_bound_s(d16, 3 * 4.0 * logits);  // softmax: read, write, max pass
-    st.bwd_compute_s += memory_bound_s(d16, 2 * 4.0 * logits);
+    st.fwd_kernels.memory += memory_bound_s(d16, 3 * 4.0 * logits);  // softmax: read, write, max pass
+    st.bwd_kernels.memory += memory_bound_s(d16, 2 * 4.0 * logits);
   }
+  st.fwd_compute_s = st.fwd_kernels.total();
+  st.bwd_compute_s = st.bwd_kernels.total();
   return st;
 }
 

@@ -3,11 +3,13 @@
 #pragma once
 
 #include "models/scenario.h"
+#include "models/step/layer.h"
 
 namespace trainsite::models {
 
 // Work of one micro-batch on one pipeline stage (all its layers), split by kind.
 struct StageWork {
+  KernelTimes fwd_kernels, bwd_kernels;  // by kernel class; bwd includes recomputation
   double fwd_compute_s = 0;
   double bwd_compute_s = 0;  // includes recomputation
   double recompute_s = 0;    // the part of bwd_compute_s that repeats the forward

@@ -22,7 +22,7 @@ double activation_bytes_per_layer(const Scenario& sc) {
   // 5·a·s/h the attention scores, softmax and dropout mask.
   const double scores = 5.0 * s.a * seq / s.h;
   // Fused (flash) attention never materializes the s×s scores.
-  const double attn = sc.workload.flash_attention ? 0.0 : scores;
+  const double attn = sc.workload.attention_kernel != AttentionKernel::unfused ? 0.0 : scores;
   switch (sc.workload.recompute) {
     case Recompute::full:
       return 2.0 * sbh / (p.sequence_parallel ? t : 1.0);  // only the layer input is kept

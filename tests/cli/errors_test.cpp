@@ -218,7 +218,7 @@ TEST(Errors, ImpossibleResultIsARuntimeFailure) {
   fs::copy(kSource + "/data", data, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
   std::ofstream(data / "calibration" / "overclocked.yaml")
       << "schema: trainsite/calibration/v1\nname: overclocked\n"
-         "values: {gemm_eff_max: 1.5, attention_eff: 1.5, hbm_eff: 1.5, nvlink_busbw_eff: 1.5, nic_eff: "
+         "values: {gemm_eff_max: 1.5, fa2_fwd_eff: 1.5, fa2_bwd_eff: 1.5, hbm_eff: 1.5, nvlink_busbw_eff: 1.5, nic_eff: "
          "1.5,\n"
          "         kernel_launch_s: 0, collective_step_latency_s: 0}\n";
   const std::string f =
