@@ -30,8 +30,8 @@ struct Gpu {
   double node_power_kw = 0;  // full-load server power
   double node_price_usd = 0;
   std::map<std::string, std::string> sources;
-
   std::map<std::string, std::string> confidence;  // figure group -> cited | typical | estimate
+
   std::optional<double> peak(Precision p) const;
 };
 
@@ -110,14 +110,13 @@ struct Site {
   double colocation_per_kw_month = 0;
   double timezone_utc_offset_h = 0;
   std::map<std::string, std::string> sources;
-};
   std::map<std::string, std::string> confidence;  // figure group -> cited | typical | estimate
+};
 
 struct EconomicsData {
   std::map<std::string, double> fx_to_usd;
   std::map<std::string, double> network_cost_per_gpu_usd;
   double storage_cost_per_node_usd = 0;
-};
   std::map<std::string, std::string> sources;
 };
 
@@ -133,14 +132,15 @@ struct SensitivityRanges {
   std::map<std::string, SensitivityRange> fixed;    // factor id -> its own range
   std::map<std::string, std::string> factor_class;  // factor id -> the class it takes
   std::map<std::string, std::string> factor_basis;  // factor id -> why that class
+};
 
 struct Catalog {
   std::vector<Gpu> gpus;
   std::vector<ModelSpec> models;
   std::vector<Site> sites;
   EconomicsData economics;
-
   SensitivityRanges sensitivity;
+
   const Gpu* find_gpu(const std::string& id) const;
   const ModelSpec* find_model(const std::string& id) const;
   const Site* find_site(const std::string& id) const;
