@@ -82,8 +82,8 @@ Gpu parse_gpu(const Section& s) {
   g.node_power_kw = node.positive("power_kw", 6.5);
   g.node_price_usd = node.non_negative("price_usd", 0);
   g.sources = string_map(s, "sources");
-  return g;
   g.confidence = confidence_map(s);
+  return g;
 }
 
 }  // namespace
@@ -218,8 +218,8 @@ Site parse_site(const Section& s, Site site) {
   site.timezone_utc_offset_h = s.number("timezone_utc_offset_h", site.timezone_utc_offset_h);
   const auto src = string_map(s, "sources");
   for (const auto& [k2, v] : src) site.sources[k2] = v;
-  return site;
   for (const auto& [k2, v] : confidence_map(s)) site.confidence[k2] = v;
+  return site;
 }
 
 Calibration parse_calibration(const Section& s, Calibration c) {
@@ -278,15 +278,6 @@ Calibration load_calibration(const fs::path& data_dir, const std::string& name, 
   return c;
 }
 
-Catalog load_catalog(const fs::path& data_dir) {
-  Catalog cat;
-  {
-    const std::string file = (data_dir / "hardware.yaml").string();
-    const Section s(load_yaml_file(file), "", file);
-    s.allow({"schema", "gpus"});
-    expect_schema(s, "trainsite/hardware/v1");
-    const YAML::Node gpus = s.at("gpus");
-    for (size_t i = 0; i < gpus.size(); ++i)
 SensitivityRanges load_sensitivity_ranges(const fs::path& file) {
   SensitivityRanges out;
   const Section s(load_yaml_file(file.string()), "", file.string());
@@ -328,6 +319,15 @@ SensitivityRanges load_sensitivity_ranges(const fs::path& file) {
   return out;
 }
 
+Catalog load_catalog(const fs::path& data_dir) {
+  Catalog cat;
+  {
+    const std::string file = (data_dir / "hardware.yaml").string();
+    const Section s(load_yaml_file(file), "", file);
+    s.allow({"schema", "gpus"});
+    expect_schema(s, "trainsite/hardware/v1");
+    const YAML::Node gpus = s.at("gpus");
+    for (size_t i = 0; i < gpus.size(); ++i)
       cat.gpus.push_back(parse_gpu(Section(gpus[i], fmt::format("gpus[{}]", i), file)));
   }
   {
@@ -361,10 +361,10 @@ SensitivityRanges load_sensitivity_ranges(const fs::path& file) {
     for (const auto& kv : s.at("network_cost_per_gpu_usd"))
       cat.economics.network_cost_per_gpu_usd[kv.first.as<std::string>()] = kv.second.as<double>();
     cat.economics.storage_cost_per_node_usd = s.non_negative("storage_cost_per_node_usd", 0);
+    cat.economics.sources = string_map(s, "sources");
   }
+  cat.sensitivity = load_sensitivity_ranges(data_dir / "sensitivity.yaml");
   return cat;
 }
 
 }  // namespace trainsite::scenarios
-    cat.economics.sources = string_map(s, "sources");
-  cat.sensitivity = load_sensitivity_ranges(data_dir / "sensitivity.yaml");
