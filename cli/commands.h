@@ -51,6 +51,19 @@ struct SweepArgs {
 };
 int cmd_sweep(const SweepArgs& a, const Common& c);
 
+// `trainsite plan SCENARIO` (cli/plan.cpp): the best layout and cluster per site (models/plan.h).
+struct PlanArgs {
+  std::string minimize = "time", maximize;  // time|cost|co2, or tokens_per_day
+  double deadline_days = 0, budget = 0;
+  int max_gpus = 0;
+  std::vector<std::string> gpus, sites;  // --gpu (other GPU types), --sites (ids or all)
+  std::string nodes;                     // "auto" or "64,128,256"; empty = the scenario's
+  std::string records;                   // --records F: plan each validation record's cluster
+  bool allow_derate = false, no_des = false;
+  int keep = 8, runner_ups = 3, jobs = 0, des_top = 3;
+};
+int cmd_plan(const std::string& scenario, const PlanArgs& a, const Common& c);
+
 // `trainsite report SCENARIO|F.sqlite --out F.pdf|F.html|F.csv` (cli/report.cpp).
 int cmd_report(const std::string& input, const std::string& out, const Common& c);
 

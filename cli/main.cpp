@@ -91,6 +91,34 @@ int main(int argc, char** argv) {
   std::string report_in, report_out;
   auto* rep = app.add_subcommand("report", "write a PDF, HTML or CSV report of a scenario or a sweep database");
   rep->add_option("input", report_in, "scenario YAML or sweep database (.sqlite)")->required();
+  PlanArgs pl;
+  auto* plc = app.add_subcommand("plan", "best layout and cluster per site under a deadline, budget and power cap");
+  plc->add_option("scenario", scenario, "scenario YAML");
+  plc->add_option("--minimize", pl.minimize, "objective: time|cost|co2 (default time)")
+      ->check(CLI::IsMember({"time", "cost", "co2"}));
+  auto* maxo = plc->add_option("--maximize", pl.maximize, "objective: tokens_per_day")
+                   ->check(CLI::IsMember({"tokens_per_day"}));
+  plc->get_option("--minimize")->excludes(maxo);
+  plc->add_option("--deadline-days", pl.deadline_days, "wall-clock days the run must finish in")
+      ->check(CLI::PositiveNumber);
+  plc->add_option("--budget", pl.budget, "total cost limit, in the scenario's currency")->check(CLI::PositiveNumber);
+  plc->add_option("--max-gpus", pl.max_gpus, "largest cluster to consider")->check(CLI::PositiveNumber);
+  plc->add_option("--gpu", pl.gpus, "GPU types to search (catalog ids, repeatable or comma-separated)")
+      ->delimiter(',');
+  plc->add_option("--nodes", pl.nodes, "cluster sizes: auto (1, 2, 3, 4, 6, 8, ... nodes) or a list 64,128,256");
+  plc->add_option("--sites", pl.sites, "sites to plan for (ids, comma-separated, or all)")->delimiter(',');
+  plc->add_flag("--allow-derate", pl.allow_derate, "accept plans the site's power cap would derate");
+  plc->add_option("--keep", pl.keep, "best layouts per cluster taken to the site model (default 8)")
+      ->check(CLI::Range(1, 1000));
+  plc->add_option("--runner-ups", pl.runner_ups, "runner-ups listed per site (default 3)")->check(CLI::Range(0, 50));
+  plc->add_option("--jobs,-j", pl.jobs, "threads (default: all cores)")->check(CLI::PositiveNumber);
+  plc->add_flag("--no-des", pl.no_des, "skip the DES re-check of the best plans");
+  plc->add_option("--des-top", pl.des_top, "distinct plans re-checked with the DES (default 3)")
+      ->check(CLI::Range(0, 50));
+  plc->add_option("--records", pl.records, "plan each record of a validation file instead (e.g. data/validation/public.yaml)");
+  plc->add_flag("--json", common.json, "print the JSON plan");
+  plc->add_option("--set", common.overrides, "override a key: a.b=value (repeatable)");
+
   rep->add_option("--out,-o", report_out, "output file: .pdf, .html or .csv")->required();
   rep->add_option("--set", common.overrides, "override a key of the scenario: a.b=value (repeatable)");
 
@@ -115,6 +143,7 @@ int main(int argc, char** argv) {
   } catch (const trainsite::scenarios::InputError& e) {
     std::cerr << e.what() << "\n";
     return 2;
+    if (*plc) return cmd_plan(scenario, pl, common);
   } catch (const trainsite::models::PowerCapError& e) {  // the site cannot host the cluster: bad input
     std::cerr << "trainsite: error: " << e.what() << "\n";
     return 2;

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <stdexcept>
 #include <tuple>
 
 #include "models/layout.h"
@@ -60,7 +59,7 @@ double worse_by(Objective o, double a, double b) {
 std::string objective_text(Objective o, double v, const std::string& currency) {
   switch (o) {
     case Objective::time: return str("%.1f days", v);
-    case Objective::cost: return str("%.4g %s", v, currency.c_str());
+    case Objective::cost: return str("%.0f %s", v, currency.c_str());
     case Objective::co2: return str("%.0f t CO2", v);
     case Objective::tokens_per_day: return str("%.3g tokens/day", v);
   }
@@ -106,6 +105,7 @@ PlanPoint evaluate_at(const Scenario& cluster_sc, const LayoutCandidate& c, cons
   try {
     const Result r = evaluate(sc, c.iteration, "analytic");
     p.site = r.sites.front();
+    p.evaluated = true;
   } catch (const PowerCapError& e) {
     p.site.site = site.id;
     p.violation = "power_cap";
@@ -134,7 +134,7 @@ PlanPoint evaluate_at(const Scenario& cluster_sc, const LayoutCandidate& c, cons
     p.detail = str("%.1f days > the %.4g-day deadline", r.wall_clock_days, o.deadline_days);
   } else if (o.budget > 0 && r.cost.total > o.budget) {
     p.violation = "budget";
-    p.detail = str("%.4g %s > the budget of %.4g", r.cost.total, currency.c_str(), o.budget);
+    p.detail = str("%.0f %s > the budget of %.0f", r.cost.total, currency.c_str(), o.budget);
   }
   return p;
 }
@@ -170,7 +170,8 @@ std::string slower_term(const Iteration& a, const Iteration& b) {
 }
 
 std::string config_text(const PlanPoint& p) {
-  return str("%d × %s (%d GPUs), %s", p.nodes, p.gpu.c_str(), p.gpus(), describe(p.layout).c_str());
+  return str("%d × %s (%d GPUs, tp %d · pp %d · dp %d)", p.nodes, p.gpu.c_str(), p.gpus(), p.layout.tp,
+             p.layout.pp, p.layout.dp);
 }
 
 std::string why_lost(Objective o, const PlanPoint& r, const PlanPoint& best, const std::string& currency) {
@@ -185,9 +186,9 @@ std::string why_lost(Objective o, const PlanPoint& r, const PlanPoint& best, con
                  dc = r.site.cost.capex - best.site.cost.capex,
                  df = r.site.cost.facility - best.site.cost.facility;
     if (std::max({de, dc, df}) > 0)
-      cause = de >= dc && de >= df ? str("energy +%.4g", de)
-              : dc >= df           ? str("capex +%.4g", dc)
-                                   : str("colocation +%.4g", df);
+      cause = de >= dc && de >= df ? str("energy +%.0f", de)
+              : dc >= df           ? str("capex +%.0f", dc)
+                                   : str("colocation +%.0f", df);
     if (r.gpus() != best.gpus() || r.gpu != best.gpu)
       cause += (cause.empty() ? "" : "; ") + str("%d vs %d GPUs", r.gpus(), best.gpus());
   } else if (o == Objective::co2) {
@@ -285,11 +286,12 @@ std::vector<PlanBound> memory_bounds(const PlanPoint& b, const Scenario& cluster
 
 }  // namespace
 
-PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o) {
-  if (variants.empty()) throw std::invalid_argument("plan: no scenario");
+PlanResult plan(const Scenario& base, const std::vector<Scenario>& variants_in, const PlanOptions& o) {
+  const std::vector<Scenario> own_only =
+      variants_in.empty() ? std::vector<Scenario>{base} : std::vector<Scenario>{};
+  const std::vector<Scenario>& variants = variants_in.empty() ? own_only : variants_in;
   PlanResult res;
   res.objective = o.objective;
-  const Scenario& base = variants.front();
   res.currency = base.economics.currency;
   const double tokens = base.workload.tokens;
   const double steps = tokens / (double(base.workload.global_batch) * base.workload.model.seq_len);
@@ -297,7 +299,11 @@ PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o) {
   // 1. Clusters: GPU type × size, pruned by --max-gpus and by peak FLOP/s against the deadline.
   std::vector<ClusterJob> jobs;
   for (size_t v = 0; v < variants.size(); ++v) {
-    const std::vector<int> sizes = o.nodes.empty() ? std::vector<int>{variants[v].cluster.nodes} : o.nodes;
+    const int per_node = variants[v].cluster.gpus_per_node;
+    const std::vector<int> sizes = o.auto_nodes
+                                       ? default_node_counts(per_node, o.max_gpus > 0 ? o.max_gpus : 16384)
+                                   : o.nodes.empty() ? std::vector<int>{variants[v].cluster.nodes}
+                                                     : o.nodes;
     for (int nodes : sizes) {
       ClusterJob j;
       j.variant = int(v);

@@ -97,6 +97,7 @@ struct PlanOptions {
   double budget = 0;          // 0 = none; total cost in the scenario's currency
   int max_gpus = 0;           // 0 = none
   std::vector<int> nodes;     // cluster sizes per GPU type; empty = each variant's own
+  bool auto_nodes = false;    // sizes from default_node_counts(GPUs per node, max_gpus or 16,384)
   bool allow_derate = false;  // accept plans the site's power cap derates (else they break the cap)
   SearchOptions search;
   int runner_ups = 3;
@@ -113,8 +114,9 @@ struct PlanPoint {
   LayoutChoice layout;
   Iteration iteration;
   double memory_GB = 0, hbm_GB = 0;
-  SiteResult site;       // days, cost, CO2, power, racks at this site
-  double objective = 0;  // in the objective's unit (days, currency, t, tokens/day)
+  SiteResult site;         // days, cost, CO2, power, racks at this site
+  bool evaluated = false;  // the site model ran (false: it refused the configuration, see detail)
+  double objective = 0;    // in the objective's unit (days, currency, t, tokens/day)
   // The constraint it breaks: deadline | budget | power_cap | rack | error ("" = feasible).
   std::string violation;
   std::string detail;  // the numbers behind the violation
@@ -174,9 +176,10 @@ struct PlanResult {
   PlanCounts counts;
 };
 
-// Plans over `variants`: the scenario as loaded first, then the same job on other GPU types (the
-// caller resolves each GPU's calibration; sites, workload and economics are the first one's).
-PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o);
+// Plans `sc`'s job over `variants` (the same job on other GPU types; empty = `sc` alone). The caller
+// resolves each variant's GPU, node size and calibration; workload, sites, economics and the
+// baseline (the scenario's own layout and cluster) come from `sc`.
+PlanResult plan(const Scenario& sc, const std::vector<Scenario>& variants, const PlanOptions& o);
 
 // Cluster sizes to search: 1, 2, 3, 4, 6, 8, 12, ... nodes (2^k and 3·2^k) up to `max_gpus`.
 std::vector<int> default_node_counts(int gpus_per_node, int max_gpus);
