@@ -11,6 +11,7 @@
 #include "models/catalog.h"
 #include "models/estimate.h"
 #include "models/step/collectives.h"
+#include "calibration/calibrate.h"
 #include "calibration/microbench_io.h"
 #include "scenarios/validation.h"
 
@@ -69,27 +70,12 @@ int cmd_report(const std::string& input, const std::string& out, const Common& c
 
 // `trainsite calibrate INPUT... --out F.yaml` (cli/calibrate.cpp) and `trainsite validate
 // --microbench F` (cli/validate_microbench.cpp). Inputs: microbench JSON, nccl-tests logs, Megatron logs.
-struct CalibrateOptions {
-  std::vector<std::string> inputs;
-  std::string out, name, gpu;  // name: default = stem of out; gpu: catalog id (default: from the JSON)
-  std::string op;              // nccl-tests log hints (default: inferred)
-  int ranks = 0, nodes = 0;
-  double link_GBps = 0;        // one-way NVLink per GPU of the measured system (default: catalog nvlink/2)
-  double nic_gbps = 0;         // multi-node collectives: NIC line rate and count per node
-  int nics_per_node = 0, gpus_per_node = 8;
-};
-struct CalibrationDoc {
-  models::Calibration values;       // base with the fitted figures applied
-  std::vector<std::string> fitted;  // keys written under `values`
-  std::string yaml;                 // the trainsite/calibration/v1 file
-};
-CalibrationDoc calibrate(const std::vector<calibration::Measurements>& inputs, const models::Catalog& cat,
-                         const models::Calibration& base, const models::Gpu* gpu, const CalibrateOptions& o);
-const models::Gpu* resolve_gpu(const models::Catalog& cat, const std::string& id,
-                               const std::vector<calibration::Measurements>& inputs);
-// The link a measured collective ran on, as the model sees it (NVLink domain or NIC share).
-models::Link measured_link(const models::Gpu* gpu, const models::Calibration& cal, const CalibrateOptions& o,
-                           int ranks, int nodes);
+// The fitting core lives in calibration/calibrate.h.
+using calibration::calibrate;
+using calibration::CalibrateOptions;
+using calibration::CalibrationDoc;
+using calibration::measured_link;
+using calibration::resolve_gpu;
 int cmd_calibrate(CalibrateOptions o, const Common& c);
 nlohmann::ordered_json microbench_report(const calibration::Measurements& m, const models::Gpu* gpu,
                                          const models::Calibration& cal, const CalibrateOptions& o);
