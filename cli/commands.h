@@ -24,7 +24,6 @@ struct Common {
 };
 
 int cmd_estimate(const std::string& scenario, const Common& c);
-int cmd_validate(const std::string& data_file, const std::string& engine, const Common& c);
 int cmd_catalog(const std::string& what, const Common& c);
 
 // `trainsite simulate` (cli/simulate.cpp): the SimGrid discrete-event engine with what-ifs.
@@ -85,10 +84,6 @@ int cmd_validate_microbench(const std::string& file, const std::string& calibrat
 // Predicted value of `metric` for a record's scenario from a result (shared by both engines).
 double predicted_metric(const std::string& metric, const models::SiteResult& r);
 
-// The validation document of DESIGN section 8 from records and a predictor.
-// `predict` gives each record's iteration (default: the analytic engine).
-nlohmann::ordered_json validation_report(const std::vector<scenarios::ValidationRecord>& records,
-                                         const std::string& engine,
-                                         models::Iteration (*predict)(const models::Scenario&) = nullptr);
+// `trainsite validate` over validation sets: cli/validate.h.
 
 }  // namespace trainsite::cli

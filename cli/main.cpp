@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/validate.h"
 #include "models/site/campaign.h"
 #include "scenarios/errors.h"
 
@@ -35,10 +36,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   simc->add_flag("--step-level", sim.step_level, "one message per ring step instead of aggregated flows");
 
-  std::string data_file, engine = "analytic";
-  auto* val = app.add_subcommand("validate", "predict the validation set and report errors");
-  val->add_option("--data,--records", data_file, "validation YAML (default: data/validation/public.yaml)");
-  val->add_option("--engine", engine, "analytic|des")->check(CLI::IsMember({"analytic", "des"}));
+  ValidateArgs va;
+  auto* val = app.add_subcommand("validate", "predict the validation sets and report errors per set and group");
+  val->add_option("--data,--records", va.data,
+                  "validation YAML or a directory of them (repeatable; default: every file in data/validation/)");
+  val->add_option("--engine", va.engine, "analytic|des")->check(CLI::IsMember({"analytic", "des"}));
+  val->add_option("--plot", va.plot_dir, "write error-vs-seq.png and error-vs-size.png into this directory");
   val->add_flag("--json", common.json, "print JSON");
   std::string mb_file, mb_calibration = "default";
   CalibrateOptions mb;  // link/log hints shared by validate --microbench and calibrate
@@ -132,7 +135,7 @@ int main(int argc, char** argv) {
     if (*est) return cmd_estimate(scenario, common);
     if (*simc) return cmd_simulate(scenario, sim, common);
     if (*val && !mb_file.empty()) return cmd_validate_microbench(mb_file, mb_calibration, mb, common);
-    if (*val) return cmd_validate(data_file, engine, common);
+    if (*val) return cmd_validate(va, common);
     if (*calc) return cmd_calibrate(calo, common);
     if (*cat) return cmd_catalog(what, common);
     if (*swp) {
