@@ -23,6 +23,7 @@
 
 #include "gui/catalog_browser.h"
 #include "gui/charts.h"
+#include "gui/plan_panel.h"
 #include "gui/report_export.h"
 #include "gui/results_model.h"
 #include "gui/scenario_form.h"
@@ -100,6 +101,8 @@ void MainWindow::build_actions() {
   estimate_act_->setToolTip(tr("Analytic estimate per site (F5); it also updates as you edit"));
   simulate_act_ = run->addAction(tr("&Simulate"), QKeySequence(Qt::Key_F6), this, &MainWindow::simulate);
   cancel_act_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), &runner_, &Runner::cancel);
+  plan_act_ = run->addAction(tr("&Plan"), QKeySequence(Qt::Key_F7), this, &MainWindow::plan);
+  plan_act_->setToolTip(tr("Search every valid layout of this cluster and fill the form with the fastest (F7)"));
   cancel_act_->setEnabled(false);
   cancel_act_->setToolTip(tr("Stop the running simulation (Esc)"));
 
@@ -115,7 +118,7 @@ void MainWindow::build_actions() {
   bar->addSeparator();
   bar->addActions({undo_act_, redo_act_});
   bar->addSeparator();
-  bar->addActions({estimate_act_, simulate_act_, cancel_act_});
+  bar->addActions({estimate_act_, simulate_act_, cancel_act_, plan_act_});
   rebuild_recent_menu();
 }
 
@@ -159,6 +162,12 @@ void MainWindow::build_layout() {
   result_tabs_->addTab(compare, tr("Compare sites"));
   result_tabs_->addTab(new CatalogBrowser(doc_.catalog()), tr("Catalog"));
   result_tabs_->addTab(sweeps_, tr("Sweeps"));
+  plan_ = new PlanPanel(&doc_);
+  result_tabs_->addTab(plan_, tr("Plan"));
+  connect(plan_, &PlanPanel::applied, this, [this](const QString& m) {
+    message(m.toHtmlEscaped() + tr(" (Edit ▸ Undo restores yours)"));
+    refresh_now();
+  });
 
   auto* main = new QSplitter(Qt::Horizontal);
   main->addWidget(editor_tabs_);
@@ -235,6 +244,7 @@ void MainWindow::refresh_now() {
       validation_.ok() ? (sim_ok ? tr("DES iteration + campaign per site in the background (F6)") : why)
                        : tr("Fix the scenario first: ") + validation_.message);
   estimate_act_->setEnabled(validation_.ok());
+  plan_act_->setEnabled(validation_.ok());
   if (!validation_.ok()) {
     analytic_.reset();
     state_->setText(tr("Invalid scenario"));
@@ -291,6 +301,13 @@ void MainWindow::simulate() {
     message(why.toHtmlEscaped());
 }
 
+void MainWindow::plan() {
+  refresh_now();
+  if (!validation_.ok() || plan_->running()) return;
+  show_tab(QStringLiteral("plan"));
+  plan_->start(*validation_.scenario);
+}
+
 void MainWindow::show_tab(const QString& name) {
   if (name == "form")
     editor_tabs_->setCurrentIndex(0);
@@ -302,6 +319,8 @@ void MainWindow::show_tab(const QString& name) {
     result_tabs_->setCurrentIndex(1);
   else if (name == "sweeps")
     result_tabs_->setCurrentIndex(2);
+  else if (name == "plan")
+    result_tabs_->setCurrentWidget(plan_);
 }
 
 void MainWindow::update_title() {

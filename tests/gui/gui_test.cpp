@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "gui/main_window.h"
+#include "gui/plan_panel.h"
 #include "gui/report_export.h"
 #include "gui/results_model.h"
 #include "gui/runner.h"
@@ -293,6 +294,44 @@ class GuiTest : public QObject {
     QCOMPARE(b.scatter()->chart()->series().size(), 2);
   }
 #endif
+
+  void plan_action_fills_the_form_with_the_planned_layout() {
+    auto w = open_a800();
+    QVERIFY(w && w->analytic());
+    const double yours = w->analytic()->sites[0].step_time_s;
+    QVERIFY(w->plan_action()->isEnabled());
+    QSignalSpy applied(w->plan_panel(), &gui::PlanPanel::applied);
+    w->plan_action()->trigger();
+    QVERIFY(applied.wait(120000));  // the planner runs off the UI thread
+    const auto& r = w->plan_panel()->result();
+    QVERIFY(r && !r->plans.empty() && r->plans[0].best);
+    const models::LayoutChoice& l = r->plans[0].best->layout;
+    // The form shows the planned layout and the document validates with it.
+    auto spin = [&](const char* f) {
+      return qobject_cast<QSpinBox*>(w->form()->editor(QString::fromLatin1(f)));
+    };
+    QVERIFY(spin("parallelism.tp") && spin("parallelism.pp") && spin("parallelism.micro_batch"));
+    QCOMPARE(spin("parallelism.tp")->value(), l.tp);
+    QCOMPARE(spin("parallelism.pp")->value(), l.pp);
+    QCOMPARE(spin("parallelism.micro_batch")->value(), l.micro_batch);
+    w->refresh_now();
+    QVERIFY2(w->validation().ok(), qPrintable(w->validation().full_message));
+    const auto& p = w->validation().scenario->parallelism;
+    QCOMPARE(p.tp, l.tp);
+    QCOMPARE(p.pp, l.pp);
+    QCOMPARE(p.zero, l.zero);
+    QCOMPARE(w->validation().scenario->workload.recompute, l.recompute);
+    // Its estimate is the plan's step, no slower than the scenario's own layout.
+    QVERIFY(w->analytic());
+    QVERIFY(qAbs(w->analytic()->sites[0].step_time_s - r->plans[0].best->iteration.step_time_s) < 1e-9);
+    QVERIFY(w->analytic()->sites[0].step_time_s <= yours * (1 + 1e-9));
+    // One undo restores the scenario's layout.
+    w->document()->undo_stack()->undo();
+    w->refresh_now();
+    QCOMPARE(w->validation().scenario->parallelism.tp, 8);
+    QCOMPARE(w->validation().scenario->parallelism.pp, 16);
+    QCOMPARE(w->analytic()->sites[0].step_time_s, yours);
+  }
 
   void screenshot_mode_writes_a_readable_png() {
     QTemporaryDir dir;
