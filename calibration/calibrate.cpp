@@ -92,17 +92,24 @@ bool fit_memory_section(Writer& w, const std::vector<Measurements>& inputs, cons
   for (const auto& m : inputs)
     for (const auto& h : m.hbm)
       if (h.kind == "copy" || h.kind == "triad") pts.push_back({"hbm", h.bytes, 1, h.time_s}), ++stream;
+  if (elementwise == 0 && stream == 0) {
+    // Launch records alone: t = launch, the value minimizing Σ((launch − t)/t)², bandwidth untouched.
+    double num = 0, den = 0;
+    std::vector<double> meas;
+    for (const auto& p : pts) num += 1 / p.time_s, den += 1 / (p.time_s * p.time_s), meas.push_back(p.time_s);
+    w.set(
+        "kernel_launch_s", num / den, w.d.values.kernel_launch_s, false,
+        fmt::format("per-kernel time of {} back-to-back launch records (relative least squares)", launches));
+    w.residuals["launch"] =
+        stats_node(fit_stats(meas, std::vector<double>(meas.size(), w.d.values.kernel_launch_s)));
+    return true;
+  }
   if (!gpu)
     w.fail("gpu", "elementwise/launch records need the GPU's datasheet bandwidth: name it with --gpu");
-  if (elementwise == 0 && stream == 0)
-    w.fail("elementwise",
-           "launch records alone cannot separate bandwidth from launch cost: add the elementwise "
-           "or hbm section");
   const MemoryBoundFit f = fit_memory_bound(*gpu, pts, w.d.values);
   const std::string how = fmt::format(
-      "t = bytes/(hbm·hbm_eff) + kernels·kernel_launch_s (models::memory_bound_s) over {} elementwise, {} "
-      "launch "
-      "and {} STREAM records",
+      "t = bytes/(hbm·hbm_eff) + kernels·kernel_launch_s (models::memory_bound_s) over {} elementwise, "
+      "{} launch and {} STREAM records",
       elementwise, launches, stream);
   w.set("hbm_eff", f.hbm_eff, w.d.values.hbm_eff, true, how);
   if (f.kernel_launch_s > 0)

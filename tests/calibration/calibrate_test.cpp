@@ -183,3 +183,18 @@ TEST(CalibrateKernelTerms, AttentionWithoutAGpuOrFasterThanPossibleIsBadInput) {
     EXPECT_EQ(e.field(), "attention");
   }
 }
+
+TEST(CalibrateKernelTerms, LaunchRecordsAloneSetOnlyTheLaunchCost) {
+  // Relative least squares over 2.0 and 2.5 µs: L = Σ(1/t) / Σ(1/t²) = (0.5 + 0.4) / (0.25 + 0.16) µs
+  // = 0.9 / 0.41 µs = 2.19512 µs.
+  const std::string text = R"({"schema": "trainsite/microbench/v1", "launch": {"results": [
+    {"kind": "empty", "kernels": 5000, "time_s_per_kernel": 2.0e-6},
+    {"kind": "dependent_chain", "kernels": 5000, "time_s_per_kernel": 2.5e-6},
+    {"kind": "graph_chain", "kernels": 5000, "time_s_per_kernel": 0.5e-6}]}})";
+  CalibrateOptions o;
+  const Calibration base = truth_for(h100());
+  const CalibrationDoc d = calibrate({parse_microbench_json(text, "l.json")}, catalog(), base, nullptr, o);
+  EXPECT_NEAR(d.values.kernel_launch_s, 2.19512e-6, 1e-11);
+  EXPECT_DOUBLE_EQ(d.values.hbm_eff, base.hbm_eff);
+  EXPECT_EQ(d.fitted, std::vector<std::string>{"kernel_launch_s"});
+}
