@@ -1,13 +1,8 @@
 // Fused attention forward and backward through cuDNN 9's SDPA (FlashAttention-class kernels), BF16,
 // timed per call with CUDA events (median of 5 batches after a warm-up).
 //
-// The graph is cuDNN's documented "fused flash attention" pattern (cuDNN Developer Guide, "Supported
-// Graph Patterns", scaled dot-product attention fprop/bprop), built node by node with the backend API
-// (the cudnn-frontend C++ wrapper, which builds the same graph, is not needed):
-//   forward   S = Q·Kᵀ · scale → [causal: gen_index row ≥ col, binary_select(S, lowest)] →
-//             softmax as max, sub, exp, sum, div (stats = max + log(sum) kept for the backward) → O = P·V
-//   backward  D = rowsum(dO∘O); P = exp(S·scale − stats) (with the same mask); dV = Pᵀ·dO;
-//             dP = dO·Vᵀ; dS = P∘(dP − D)·scale; dQ = dS·K; dK = dSᵀ·Q
+// The graph (microbench/sdpa_graph.h) is cuDNN's documented fused-attention pattern, built node by node
+// with the backend API (the cudnn-frontend C++ wrapper, which builds the same graph, is not needed).
 // cuDNN's runtime-fusion SDPA engines recognise the pattern and run one fused kernel (plus small
 // pre/post kernels in the backward). Intermediate types the engines accept are not documented
 // exhaustively, so a few variants are tried in order and the one that builds is recorded per record
@@ -40,13 +35,14 @@
 
 #if MB_HAVE_CUDNN
 #include "cudnn_api.h"
+#include "sdpa_graph.h"
 #endif
 
 namespace mb {
 
 namespace {
 
-struct Shape {
+struct Point {
   long b, h, sq, sk, d, dv;
   bool causal;
   const char* size;  // "large" | "small" (under one wave)
@@ -54,7 +50,7 @@ struct Shape {
 
 // Key blocks a causal kernel visits over the query blocks of one (sequence, head), queries aligned to
 // the end of the keys: the same count as models::attention_block_pairs.
-double block_pairs(const Shape& s, double bq = 128, double bk = 128) {
+double block_pairs(const Point& s, double bq = 128, double bk = 128) {
   const double rows = std::ceil(s.sq / bq), cols = std::ceil(s.sk / bk);
   if (!s.causal) return rows * cols;
   const double offset = std::max(0.0, double(s.sk - s.sq));
@@ -63,18 +59,18 @@ double block_pairs(const Shape& s, double bq = 128, double bk = 128) {
     pairs += std::min(cols, std::ceil((offset + std::min(double(s.sq), (i + 1) * bq)) / bk));
   return pairs;
 }
-double fwd_flops(const Shape& s) {
+double fwd_flops(const Point& s) {
   return s.b * s.h * block_pairs(s) * 128 * 128 * 2.0 * (s.d + s.dv);
 }
-double bwd_flops(const Shape& s) {
+double bwd_flops(const Point& s) {
   return s.b * s.h * block_pairs(s) * 128 * 128 * 2.0 * (3 * s.d + 2 * s.dv);
 }
 
 // Large problems: 16 heads and batch × seq = 128k tokens (many waves). Small ones: one sequence and as
 // many heads as keep the 128-row query tiles under one wave of the SMs. Head dim 128 first, so a budget
 // that runs out loses the less common head dim 64; one 32k-token point per mask.
-std::vector<Shape> attention_shapes(bool quick, int sms) {
-  std::vector<Shape> out;
+std::vector<Point> attention_shapes(bool quick, int sms) {
+  std::vector<Point> out;
   const std::vector<long> seqs =
       quick ? std::vector<long>{512, 2048, 8192} : std::vector<long>{512, 1024, 2048, 4096, 8192, 16384};
   const std::vector<long> dims = quick ? std::vector<long>{128} : std::vector<long>{128, 64};
@@ -84,7 +80,7 @@ std::vector<Shape> attention_shapes(bool quick, int sms) {
       for (long s : seqs)
         for (bool causal : {true, false}) {
           const long q_tiles = (s + 127) / 128;
-          Shape x{1, 16, s, s, d, d, causal, size};
+          Point x{1, 16, s, s, d, d, causal, size};
           if (size[0] == 'l') {
             x.b = std::max(1L, (1L << 17) / s);
           } else {
@@ -99,7 +95,7 @@ std::vector<Shape> attention_shapes(bool quick, int sms) {
   return out;
 }
 
-std::string shape_name(const Shape& s) {
+std::string shape_name(const Point& s) {
   char buf[128];
   std::snprintf(buf, sizeof buf, "sdpa.b%ld.h%ld.s%ld.d%ld.%s", s.b, s.h, s.sq, s.d,
                 s.causal ? "causal" : "full");
@@ -131,183 +127,18 @@ std::string cudnn_version() {
 
 namespace {
 
-using cudnn::DescPtr;
 using cudnn::Graph;
+using namespace sdpa;  // unique ids of the graph's tensors (kQ, kK, ...), build_fwd, build_bwd
 
-enum Uid : int64_t { kQ = 1, kK, kV, kO, kStats, kScale, kDO, kDQ, kDK, kDV, kKT, kVT, kSum, kNegInf };
-
-// One way of writing the graph. `p_type`: type of the virtual tensors that feed a matmul (P, Pᵀ, dS,
-// dSᵀ); `int_index`: causal index generation in INT32 with a BOOLEAN comparison (as the frontend
-// writes it) or all in FLOAT; `node`: cuDNN's SDPA operation node instead of the pattern.
-struct Variant {
-  const char* name;
-  cudnnDataType_t p_type;
-  bool int_index;
-  bool node;
-};
-// Order from the offline check (--check-cudnn-graphs, cuDNN 9.19, sm80 and sm90 device properties): cuDNN
-// tags every pattern variant as an SDPA_FWD/SDPA_BWD graph, but its flash engines accept only a 16-bit P
-// into the second matmul (a float P is refused by check_matmul_flash_mha_support; in the backward, float
-// matmul inputs are accepted on sm80 only). cuDNN 9.19's SDPA backward node is not implemented, so the node
-// is tried for the forward only.
-const Variant kVariants[] = {
-    {"pattern", CUDNN_DATA_BFLOAT16, true, false},
-    {"pattern-f32-index", CUDNN_DATA_BFLOAT16, false, false},
-    {"pattern-p-f32", CUDNN_DATA_FLOAT, true, false},
-#if CUDNN_VERSION >= 91900
-    {"sdpa-node", CUDNN_DATA_FLOAT, true, true},
-#endif
-};
-
-std::vector<int64_t> bhsd(long b, long h, long s, long d) {
-  return {b, h, s, d};
-}
-std::vector<int64_t> bhsd_strides(long h, long s, long d) {
-  return {h * s * d, s * d, d, 1};
-}
-// [b, h, s, d] in memory, seen as its transpose [b, h, d, s].
-std::vector<int64_t> transposed_strides(long h, long s, long d) {
-  return {h * s * d, s * d, 1, d};
-}
-
-struct Tensors {
-  DescPtr q, k, kt, v, vt, o, stats, scale, neg_inf;
-};
-
-Tensors io_tensors(Graph& g, const Shape& s) {
-  Tensors t;
-  const auto bf = CUDNN_DATA_BFLOAT16;
-  t.q = g.tensor(kQ, bhsd(s.b, s.h, s.sq, s.d), bhsd_strides(s.h, s.sq, s.d), bf);
-  t.k = g.tensor(kK, bhsd(s.b, s.h, s.sk, s.d), bhsd_strides(s.h, s.sk, s.d), bf);
-  t.kt = g.tensor(kKT, {s.b, s.h, s.d, s.sk}, transposed_strides(s.h, s.sk, s.d), bf);
-  t.v = g.tensor(kV, bhsd(s.b, s.h, s.sk, s.dv), bhsd_strides(s.h, s.sk, s.dv), bf);
-  t.vt = g.tensor(kVT, {s.b, s.h, s.dv, s.sk}, transposed_strides(s.h, s.sk, s.dv), bf);
-  t.o = g.tensor(kO, bhsd(s.b, s.h, s.sq, s.dv), bhsd_strides(s.h, s.sq, s.dv), bf);
-  t.stats = g.tensor(kStats, {s.b, s.h, s.sq, 1}, {s.h * s.sq, s.sq, 1, 1}, CUDNN_DATA_FLOAT);
-  t.scale = g.tensor(kScale, {1, 1, 1, 1}, {1, 1, 1, 1}, CUDNN_DATA_FLOAT, false, true);
-  t.neg_inf = g.tensor(kNegInf, {1, 1, 1, 1}, {1, 1, 1, 1}, CUDNN_DATA_FLOAT, false, true);
-  return t;
-}
-
-// Scores scaled and, for causal, masked above the diagonal: S = Q·Kᵀ·scale, S[i][j] = lowest for j > i.
-DescPtr masked_scores(Graph& g, const Shape& s, const Tensors& t, const Variant& v) {
-  const std::vector<int64_t> dims = {s.b, s.h, s.sq, s.sk};
-  auto raw = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.matmul(t.q, t.kt, raw);
-  auto scaled = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_MUL, raw, scaled, t.scale);
-  if (!s.causal) return scaled;
-  const cudnnDataType_t idx = v.int_index ? CUDNN_DATA_INT32 : CUDNN_DATA_FLOAT;
-  auto row = g.virt(dims, idx), col = g.virt(dims, idx);
-  g.pointwise(CUDNN_POINTWISE_GEN_INDEX, scaled, row, nullptr, nullptr, idx, 2);
-  g.pointwise(CUDNN_POINTWISE_GEN_INDEX, scaled, col, nullptr, nullptr, idx, 3);
-  auto keep = g.virt(dims, CUDNN_DATA_BOOLEAN);
-  g.pointwise(CUDNN_POINTWISE_CMP_GE, row, keep, col, nullptr,
-              v.int_index ? CUDNN_DATA_BOOLEAN : CUDNN_DATA_FLOAT);
-  auto masked = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_BINARY_SELECT, scaled, masked, t.neg_inf, keep);  // keep ? S : lowest
-  return masked;
-}
-
-void build_fwd(Graph& g, const Shape& s, const Variant& v) {
-  const Tensors t = io_tensors(g, s);
-  if (v.node) {
-#if CUDNN_VERSION >= 91900
-    auto op = std::make_shared<cudnn::Desc>(CUDNN_BACKEND_OPERATION_SDPA_FWD_DESCRIPTOR);
-    op->set_desc(CUDNN_ATTR_OPERATION_SDPA_FWD_QDESC, *t.q)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_FWD_KDESC, *t.k)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_FWD_VDESC, *t.v)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_FWD_ODESC, *t.o)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_FWD_STATSDESC, *t.stats)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_FWD_SCALEDESC, *t.scale);
-    op->finalize();
-    g.add(op);
-#endif
-    return;
-  }
-  const std::vector<int64_t> dims = {s.b, s.h, s.sq, s.sk}, row_dims = {s.b, s.h, s.sq, 1};
-  auto scores = masked_scores(g, s, t, v);
-  auto max = g.virt(row_dims, CUDNN_DATA_FLOAT);
-  g.reduction(CUDNN_REDUCE_TENSOR_MAX, scores, max);
-  auto shifted = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_SUB, scores, shifted, max);
-  auto e = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_EXP, shifted, e);
-  auto sum = g.virt(row_dims, CUDNN_DATA_FLOAT);
-  g.reduction(CUDNN_REDUCE_TENSOR_ADD, e, sum);
-  auto log_sum = g.virt(row_dims, CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_LOG, sum, log_sum);
-  g.pointwise(CUDNN_POINTWISE_ADD, max, t.stats, log_sum);  // stats = logsumexp per row
-  auto p = g.virt(dims, v.p_type);
-  g.pointwise(CUDNN_POINTWISE_DIV, e, p, sum);
-  g.matmul(p, t.v, t.o);
-}
-
-void build_bwd(Graph& g, const Shape& s, const Variant& v) {
-  const Tensors t = io_tensors(g, s);
-  const auto bf = CUDNN_DATA_BFLOAT16;
-  auto dO = g.tensor(kDO, bhsd(s.b, s.h, s.sq, s.dv), bhsd_strides(s.h, s.sq, s.dv), bf);
-  auto dQ = g.tensor(kDQ, bhsd(s.b, s.h, s.sq, s.d), bhsd_strides(s.h, s.sq, s.d), bf);
-  auto dK = g.tensor(kDK, bhsd(s.b, s.h, s.sk, s.d), bhsd_strides(s.h, s.sk, s.d), bf);
-  auto dV = g.tensor(kDV, bhsd(s.b, s.h, s.sk, s.dv), bhsd_strides(s.h, s.sk, s.dv), bf);
-  if (v.node) {
-#if CUDNN_VERSION >= 91900
-    auto op = std::make_shared<cudnn::Desc>(CUDNN_BACKEND_OPERATION_SDPA_BWD_DESCRIPTOR);
-    op->set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_QDESC, *t.q)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_KDESC, *t.k)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_VDESC, *t.v)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_ODESC, *t.o)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_DODDESC, *dO)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_STATSDESC, *t.stats)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_SCALEDESC, *t.scale)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_DQDESC, *dQ)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_DKDESC, *dK)
-        .set_desc(CUDNN_ATTR_OPERATION_SDPA_BWD_DVDESC, *dV);
-    op->finalize();
-    g.add(op);
-#endif
-    return;
-  }
-  const std::vector<int64_t> dims = {s.b, s.h, s.sq, s.sk}, dims_t = {s.b, s.h, s.sk, s.sq},
-                             row_dims = {s.b, s.h, s.sq, 1};
-  const std::vector<int64_t> strides_t = {s.h * s.sq * s.sk, s.sq * s.sk, 1,
-                                          s.sk};  // [sq, sk] seen as [sk, sq]
-  // D = rowsum(dO∘O), kept in global memory (kSum) like the frontend's softmax_sum workspace.
-  auto prod = g.virt(bhsd(s.b, s.h, s.sq, s.dv), CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_MUL, dO, prod, t.o);
-  auto D = g.tensor(kSum, row_dims, {s.h * s.sq, s.sq, 1, 1}, CUDNN_DATA_FLOAT);
-  g.reduction(CUDNN_REDUCE_TENSOR_ADD, prod, D);
-  // P = exp(S − stats), recomputed.
-  auto scores = masked_scores(g, s, t, v);
-  auto shifted = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_SUB, scores, shifted, t.stats);
-  auto p = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_EXP, shifted, p);
-  // dV = Pᵀ·dO
-  auto pt = g.virt(dims_t, strides_t, v.p_type);
-  g.reshape(p, pt);
-  g.matmul(pt, dO, dV);
-  // dS = P∘(dO·Vᵀ − D)·scale
-  auto dP = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.matmul(dO, t.vt, dP);
-  auto centered = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_SUB, dP, centered, D);
-  auto ds_raw = g.virt(dims, CUDNN_DATA_FLOAT);
-  g.pointwise(CUDNN_POINTWISE_MUL, p, ds_raw, centered);
-  auto ds = g.virt(dims, v.p_type);
-  g.pointwise(CUDNN_POINTWISE_MUL, ds_raw, ds, t.scale);
-  // dQ = dS·K, dK = dSᵀ·Q
-  g.matmul(ds, t.k, dQ);
-  auto dst = g.virt(dims_t, strides_t, v.p_type);
-  g.reshape(ds, dst);
-  g.matmul(dst, t.q, dK);
+sdpa::Shape graph_shape(const Point& s) {
+  return {s.b, s.h, s.sq, s.sk, s.d, s.dv, s.causal};
 }
 
 struct Buffers {
   void *q = nullptr, *k = nullptr, *v = nullptr, *o = nullptr, *dO = nullptr, *dQ = nullptr, *dK = nullptr,
        *dV = nullptr, *stats = nullptr, *sum = nullptr, *ws = nullptr;
   size_t ws_bytes = 0;
-  explicit Buffers(const Shape& s) {
+  explicit Buffers(const Point& s) {
     const size_t q_elems = size_t(s.b) * s.h * s.sq * s.d, k_elems = size_t(s.b) * s.h * s.sk * s.d;
     const size_t v_elems = size_t(s.b) * s.h * s.sk * s.dv, o_elems = size_t(s.b) * s.h * s.sq * s.dv;
     const size_t rows = size_t(s.b) * s.h * s.sq;
@@ -350,23 +181,24 @@ struct Buffers {
 
 struct Built {
   cudnn::Plan plan;
-  const Variant* variant = nullptr;
+  const sdpa::Variant* variant = nullptr;
 };
 
 // The first variant whose graph an engine builds, starting from the one that worked last time for
 // this (direction, mask) so later shapes skip the failed attempts.
-Built build(cudnnHandle_t h, const Shape& s, bool backward, size_t& first, std::string& errors) {
-  const size_t n = sizeof kVariants / sizeof kVariants[0];
+Built build(cudnnHandle_t h, const Point& s, bool backward, size_t& first, std::string& errors) {
+  const auto& variants = sdpa::variants();
+  const size_t n = variants.size();
   for (size_t k = 0; k < n; ++k) {
     const size_t i = (first + k) % n;
-    const Variant& v = kVariants[i];
+    const sdpa::Variant& v = variants[i];
     if (v.node && (s.causal || backward)) continue;
     try {
       Graph g(h);
       if (backward)
-        build_bwd(g, s, v);
+        build_bwd(g, graph_shape(s), v);
       else
-        build_fwd(g, s, v);
+        build_fwd(g, graph_shape(s), v);
       Built b{g.plan(), &v};
       first = i;
       return b;
@@ -409,23 +241,21 @@ std::string check_attention_graphs() {
     dlclose(cu);
   else
     out +=
-        "note: no libcuda.so.1 (no GPU driver): cuDNN filters out its runtime-compiled engines, which "
-        "include the "
-        "SDPA ones; put the CUDA toolkit's stub (lib/stubs/libcuda.so, linked as libcuda.so.1) on "
-        "LD_LIBRARY_PATH "
-        "to let them compile\n";
+        "note: no libcuda.so.1 (no GPU driver): cuDNN filters out its runtime-compiled engines, which\n"
+        "include the SDPA ones; put the CUDA toolkit's stub (lib/stubs/libcuda.so, linked as\n"
+        "libcuda.so.1) on LD_LIBRARY_PATH to let them compile\n";
   for (bool backward : {false, true})
     for (bool causal : {true, false})
-      for (const Variant& v : kVariants) {
+      for (const sdpa::Variant& v : sdpa::variants()) {
         if (v.node && (causal || backward)) continue;
-        const Shape s{2, 4, 1024, 1024, 128, 128, causal, "large"};
+        const Point s{2, 4, 1024, 1024, 128, 128, causal, "large"};
         out += std::string(backward ? "bwd " : "fwd ") + (causal ? "causal " : "full   ") + v.name + ":";
         Graph g(nullptr);
         try {
           if (backward)
-            build_bwd(g, s, v);
+            build_bwd(g, graph_shape(s), v);
           else
-            build_fwd(g, s, v);
+            build_fwd(g, graph_shape(s), v);
           g.finalize_graph();
           out += " graph ok\n";
         } catch (const cudnn::Error& e) {
@@ -482,7 +312,7 @@ Section run_attention(const Options& o, double budget_s) {
   const double target_s = o.quick ? 0.004 : 0.02;
   std::map<std::pair<bool, bool>, size_t> first;  // (backward, causal) -> variant index that built last
   int skipped = 0, failed = 0;
-  for (const Shape& s : attention_shapes(o.quick, prop.multiProcessorCount)) {
+  for (const Point& s : attention_shapes(o.quick, prop.multiProcessorCount)) {
     if (budget.spent()) {
       skipped += 2;
       continue;

@@ -63,7 +63,8 @@ inline nlohmann::ordered_json kernel_suite(const models::Gpu& gpu, const models:
           }
   doc["attention"] = {{"status", "ok"}, {"results", attn}};
 
-  // Byte counts of microbench/elementwise.cu (N = tokens × hidden; G = 264 LayerNorm-backward CTAs).
+  // Byte counts of microbench/elementwise.cu (N = tokens × hidden; G, the LayerNorm-backward CTAs, taken as
+  // 264 here: the real count depends on the GPU).
   Json elem = Json::array();
   for (double T : {2048.0, 8192.0, 32768.0})
     for (double H : {1024.0, 4096.0, 8192.0}) {
