@@ -59,6 +59,8 @@ struct PlanArgs {
   std::vector<std::string> gpus, sites;  // --gpu (other GPU types), --sites (ids or all)
   std::string nodes;                     // "auto" or "64,128,256"; empty = the scenario's
   std::string records;                   // --records F: plan each validation record's cluster
+  std::vector<int> zeros;                // --zero: ZeRO stages searched (default 0-3)
+  std::vector<std::string> recomputes;   // --recompute: none|selective|full searched (default all)
   bool allow_derate = false, no_des = false;
   int keep = 8, runner_ups = 3, jobs = 0, des_top = 3;
 };

@@ -91,9 +91,6 @@ int main(int argc, char** argv) {
   swp->add_option("--csv", sw.csv, "export every row of --db to this CSV file");
   swp->add_flag("--json", common.json, "print the listing as JSON");
 
-  std::string report_in, report_out;
-  auto* rep = app.add_subcommand("report", "write a PDF, HTML or CSV report of a scenario or a sweep database");
-  rep->add_option("input", report_in, "scenario YAML or sweep database (.sqlite)")->required();
   PlanArgs pl;
   auto* plc = app.add_subcommand("plan", "best layout and cluster per site under a deadline, budget and power cap");
   plc->add_option("scenario", scenario, "scenario YAML");
@@ -111,6 +108,12 @@ int main(int argc, char** argv) {
   plc->add_option("--nodes", pl.nodes, "cluster sizes: auto (1, 2, 3, 4, 6, 8, ... nodes) or a list 64,128,256");
   plc->add_option("--sites", pl.sites, "sites to plan for (ids, comma-separated, or all)")->delimiter(',');
   plc->add_flag("--allow-derate", pl.allow_derate, "accept plans the site's power cap would derate");
+  plc->add_option("--zero", pl.zeros, "ZeRO stages to search (default 0,1,2,3)")
+      ->delimiter(',')
+      ->check(CLI::Range(0, 3));
+  plc->add_option("--recompute", pl.recomputes, "recompute modes to search (default none,selective,full)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"none", "selective", "full"}));
   plc->add_option("--keep", pl.keep, "best layouts per cluster taken to the site model (default 8)")
       ->check(CLI::Range(1, 1000));
   plc->add_option("--runner-ups", pl.runner_ups, "runner-ups listed per site (default 3)")->check(CLI::Range(0, 50));
@@ -122,6 +125,9 @@ int main(int argc, char** argv) {
   plc->add_flag("--json", common.json, "print the JSON plan");
   plc->add_option("--set", common.overrides, "override a key: a.b=value (repeatable)");
 
+  std::string report_in, report_out;
+  auto* rep = app.add_subcommand("report", "write a PDF, HTML or CSV report of a scenario or a sweep database");
+  rep->add_option("input", report_in, "scenario YAML or sweep database (.sqlite)")->required();
   rep->add_option("--out,-o", report_out, "output file: .pdf, .html or .csv")->required();
   rep->add_option("--set", common.overrides, "override a key of the scenario: a.b=value (repeatable)");
 
@@ -143,10 +149,10 @@ int main(int argc, char** argv) {
       return cmd_sweep(sw, common);
     }
     if (*rep) return cmd_report(report_in, report_out, common);
+    if (*plc) return cmd_plan(scenario, pl, common);
   } catch (const trainsite::scenarios::InputError& e) {
     std::cerr << e.what() << "\n";
     return 2;
-    if (*plc) return cmd_plan(scenario, pl, common);
   } catch (const trainsite::models::PowerCapError& e) {  // the site cannot host the cluster: bad input
     std::cerr << "trainsite: error: " << e.what() << "\n";
     return 2;

@@ -176,6 +176,21 @@ std::string savings(const Iteration& published, const Iteration& plan) {
   return out;
 }
 
+SearchOptions search_options(const PlanArgs& a) {
+  SearchOptions o;
+  o.keep = a.keep;
+  o.jobs = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+  if (!a.zeros.empty()) o.zeros = a.zeros;
+  if (!a.recomputes.empty()) {
+    o.recomputes.clear();
+    for (const auto& r : a.recomputes)
+      o.recomputes.push_back(r == "none"        ? Recompute::none
+                             : r == "selective" ? Recompute::selective
+                                                : Recompute::full);
+  }
+  return o;
+}
+
 int plan_records(const std::string& file, const Catalog& cat, const std::filesystem::path& dir,
                  const PlanArgs& a, const Common& c) {
   const auto records = scenarios::load_validation(file, cat, {dir, {}, true});
@@ -192,7 +207,9 @@ int plan_records(const std::string& file, const Catalog& cat, const std::filesys
       continue;
     }
     const Iteration pub = analytic_iteration(*r.scenario);
-    const LayoutSearch s = search_layouts(*r.scenario, {.keep = 1, .jobs = a.jobs});
+    SearchOptions so = search_options(a);
+    so.keep = 1;
+    const LayoutSearch s = search_layouts(*r.scenario, so);
     j["published"] = {{"layout", reports::layout_to_json(layout_of(*r.scenario, pub))},
                       {"step_time_s", tidy(pub.step_time_s)}};
     if (s.best.empty()) {
@@ -252,8 +269,7 @@ int cmd_plan(const std::string& path, const PlanArgs& a, const Common& c) {
   else if (!a.nodes.empty())
     o.nodes = parse_nodes(a.nodes);
   o.allow_derate = a.allow_derate;
-  o.search.keep = a.keep;
-  o.search.jobs = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+  o.search = search_options(a);
   o.runner_ups = a.runner_ups;
   o.recheck_top = a.des_top;
   if (!a.no_des) o.recheck = des_iteration;

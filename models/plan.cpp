@@ -244,7 +244,8 @@ std::vector<PlanBound> step_bounds(const PlanPoint& b, const Scenario& cluster_s
 }
 
 // Settings that would be faster but do not fit in memory: what memory costs the chosen layout.
-std::vector<PlanBound> memory_bounds(const PlanPoint& b, const Scenario& cluster_sc) {
+std::vector<PlanBound> memory_bounds(const PlanPoint& b, const Scenario& cluster_sc,
+                                     const SearchOptions& so) {
   std::vector<PlanBound> out;
   const auto& l = b.layout;
   std::vector<std::pair<LayoutChoice, std::string>> tries;
@@ -256,16 +257,19 @@ std::vector<PlanBound> memory_bounds(const PlanPoint& b, const Scenario& cluster
       tries.push_back({x, str("micro-batch %d", mb)});
       break;
     }
-  if (l.recompute != Recompute::none) {
-    LayoutChoice x = l;
-    x.recompute = l.recompute == Recompute::full ? Recompute::selective : Recompute::none;
-    tries.push_back({x, "recompute " + to_string(x.recompute)});
-  }
-  if (l.zero > 0) {
-    LayoutChoice x = l;
-    x.zero = l.zero - 1;
-    tries.push_back({x, str("ZeRO %d", x.zero)});
-  }
+  // Less recompute and lower ZeRO stages, among the choices searched.
+  for (Recompute rc : so.recomputes)
+    if (int(rc) < int(l.recompute)) {
+      LayoutChoice x = l;
+      x.recompute = rc;
+      tries.push_back({x, "recompute " + to_string(rc)});
+    }
+  for (int z : so.zeros)
+    if (z < l.zero) {
+      LayoutChoice x = l;
+      x.zero = z;
+      tries.push_back({x, str("ZeRO %d", z)});
+    }
   if (l.pp > 1 && l.virtual_stages > 1) {
     // More interleaving is limited by memory too; the engine already took the best that fits.
   }
@@ -408,7 +412,7 @@ PlanResult plan(const Scenario& base, const std::vector<Scenario>& variants_in, 
       for (const auto& j : jobs)
         if (j.sc.cluster.gpu.id == ref->gpu && j.nodes == ref->nodes) cj = &j;
       sp.bounds = step_bounds(*ref, cj->sc);
-      for (auto& b : memory_bounds(*ref, cj->sc)) sp.bounds.push_back(std::move(b));
+      for (auto& b : memory_bounds(*ref, cj->sc, o.search)) sp.bounds.push_back(std::move(b));
       for (const auto& [kind, p] : ruled_out)
         sp.bounds.push_back(
             {kind, worse_by(o.objective, ref->objective, p->objective),

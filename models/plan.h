@@ -8,9 +8,9 @@
 //      from the GPU count, ep over dp·cp (MoE), recompute none|selective|full, ZeRO 0..3, every
 //      micro-batch that divides the batch per replica; interleaving is the engine's `auto` (the
 //      degree that is fastest and fits). Candidates are checked with layout_problems().
-//   2. Bound on memory: the least-memory setting of a (tp, cp, pp, ep) group (full recompute,
-//      ZeRO-3, micro-batch 1) is tried first; if it does not fit, nothing in the group does. Larger
-//      micro-batches stop at the first one that does not fit.
+//   2. Bound on memory: the least-memory setting of a (tp, cp, pp, ep) group (the most recompute and
+//      the highest ZeRO stage searched, micro-batch 1) is tried first; if it does not fit, nothing in
+//      the group does. Larger micro-batches stop at the first one that does not fit.
 //   3. Bound on step time: every stage runs its m micro-batches one after another, so
 //      step >= m × (forward + backward compute of one micro-batch on the last stage). Candidates are
 //      evaluated in increasing order of that bound, and the rest are pruned once the bound exceeds
@@ -78,6 +78,9 @@ struct SearchOptions {
   int keep = 8;     // best layouts returned (ties that differ only in ZeRO stage or recompute count once)
   int jobs = 1;     // threads
   int max_cp = 16;  // context-parallel degrees searched: 1, 2, 4, ... up to this
+  // The software choices searched (e.g. only what an older stack had: ZeRO 0, full recompute).
+  std::vector<int> zeros{0, 1, 2, 3};
+  std::vector<Recompute> recomputes{Recompute::none, Recompute::selective, Recompute::full};
 };
 
 struct LayoutSearch {
