@@ -108,6 +108,9 @@ void print_plan(const PlanResult& r, const Scenario& sc, const PlanOptions& o) {
       "re-checks\n\n",
       c.layouts.searched, c.clusters, c.layouts.evaluated, c.layouts.layout_rules, c.layouts.memory,
       c.layouts.step_bound, c.clusters_deadline, c.site_evaluations, c.des_rechecks);
+  if (!r.baseline_problem.empty())
+    fmt::print("the scenario's own layout is not valid ({}), so there is nothing to compare with\n\n",
+               r.baseline_problem);
   for (const auto& sp : r.plans) {
     fmt::print("{}:\n", sp.site);
     if (!sp.best) {
@@ -252,7 +255,11 @@ int cmd_plan(const std::string& path, const PlanArgs& a, const Common& c) {
     for (const auto& id : ids) list += (list.empty() ? "" : ", ") + id;
     overrides.push_back("sites=[" + list + "]");
   }
-  const Scenario sc = scenarios::load_scenario(path, cat, {dir, overrides, false});
+  // The scenario's own layout need not be valid: finding one is the point (parse_only skips the
+  // loader's layout and memory checks; the planner applies the same rules to every candidate).
+  scenarios::LoadOptions lo{dir, overrides, false};
+  lo.parse_only = true;
+  const Scenario sc = scenarios::load_scenario(path, cat, lo);
 
   PlanOptions o;
   if (!a.maximize.empty())

@@ -358,11 +358,14 @@ PlanResult plan(const Scenario& base, const std::vector<Scenario>& variants_in, 
   });
   res.counts.site_evaluations = long(points.size());
 
-  // The scenario's own configuration at each site (the baseline the plan is compared with).
+  // The scenario's own configuration at each site (the baseline the plan is compared with), when it
+  // is a valid layout.
   LayoutCandidate own;
-  own.iteration = analytic_iteration(base);
-  own.layout = layout_of(base, own.iteration);
-  {
+  if (const auto problems = layout_problems(base); !problems.empty()) {
+    res.baseline_problem = problems.front().field + ": " + problems.front().message;
+  } else {
+    own.iteration = analytic_iteration(base);
+    own.layout = layout_of(base, own.iteration);
     Scenario resolved = base;
     resolved.parallelism.virtual_stages = own.iteration.virtual_stages;
     own.memory_GB = memory_per_gpu(resolved).total_GB();
@@ -372,7 +375,7 @@ PlanResult plan(const Scenario& base, const std::vector<Scenario>& variants_in, 
   for (size_t s = 0; s < base.sites.size(); ++s) {
     SitePlan sp;
     sp.site = base.sites[s].id;
-    sp.baseline = evaluate_at(base, own, base.sites[s], o, res.currency);
+    if (res.baseline_problem.empty()) sp.baseline = evaluate_at(base, own, base.sites[s], o, res.currency);
     std::vector<const PlanPoint*> here;
     for (size_t i = 0; i < tasks.size(); ++i)
       if (tasks[i].site == s) here.push_back(&points[i]);

@@ -174,6 +174,8 @@ struct PlanCounts {
 struct PlanResult {
   Objective objective = Objective::time;
   std::string currency;
+  // Why the scenario's own layout is not a baseline (layout_problems' first message), "" when it is.
+  std::string baseline_problem;
   std::vector<SitePlan> plans;    // one per site of the scenario
   std::vector<PlanPoint> pareto;  // feasible points not dominated in (wall-clock days, cost), by days
   PlanCounts counts;
@@ -181,7 +183,8 @@ struct PlanResult {
 
 // Plans `sc`'s job over `variants` (the same job on other GPU types; empty = `sc` alone). The caller
 // resolves each variant's GPU, node size and calibration; workload, sites, economics and the
-// baseline (the scenario's own layout and cluster) come from `sc`.
+// baseline (the scenario's own layout and cluster) come from `sc`. `sc`'s own layout need not be
+// valid (a planner may not know one yet): then there is no baseline and `baseline_problem` says why.
 PlanResult plan(const Scenario& sc, const std::vector<Scenario>& variants, const PlanOptions& o);
 
 // Cluster sizes to search: 1, 2, 3, 4, 6, 8, 12, ... nodes (2^k and 3·2^k) up to `max_gpus`.

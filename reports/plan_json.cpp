@@ -121,6 +121,7 @@ Json plan_to_json(const PlanResult& r, const Scenario& sc, const PlanOptions& o)
     plans.push_back(p);
   }
   doc["plans"] = plans;
+  doc["baseline_problem"] = r.baseline_problem.empty() ? Json(nullptr) : Json(r.baseline_problem);
   Json pareto = Json::array();
   for (const auto& p : r.pareto)
     pareto.push_back({{"site", p.site.site},

@@ -96,6 +96,19 @@ TEST(PlanCli, RecordsModeMatchesOrBeatsEverySc21Layout) {
   }
 }
 
+TEST(PlanCli, AScenarioWhoseLayoutDoesNotFitIsPlannedNotRejected) {
+  // estimate refuses tp 1 · pp 1 for 175B (exit 2); plan finds a layout that fits.
+  const std::string set =
+      " --set parallelism.tp=1 --set parallelism.pp=1 --set parallelism.sequence_parallel=false";
+  EXPECT_EQ(run_trainsite("estimate " + kA800 + set).rc, 2);
+  const json doc = plan_json(kA800 + " --no-des" + set);
+  EXPECT_TRUE(doc["baseline_problem"].is_string());
+  for (const auto& p : doc["plans"]) {
+    EXPECT_TRUE(p["baseline"].is_null());
+    EXPECT_TRUE(p["best"].is_object());
+  }
+}
+
 TEST(PlanCli, BadInputIsExitCode2WithTheOption) {
   auto r = run_trainsite("plan " + kA800 + " --gpu Z900");
   EXPECT_EQ(r.rc, 2);

@@ -288,3 +288,19 @@ TEST(Plan, AutoSizesStopAtMaxGpus) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Plan, AScenarioWithoutAValidLayoutStillGetsAPlan) {
+  trainsite::models::Scenario sc = a800();
+  sc.parallelism.tp = 1;  // 175B with tp 1 · pp 16 does not fit: the loader would refuse it
+  const auto r = trainsite::models::plan(sc, {}, {});
+  EXPECT_NE(r.baseline_problem.find("does not fit"), std::string::npos) << r.baseline_problem;
+  for (const auto& sp : r.plans) {
+    EXPECT_FALSE(sp.baseline);
+    ASSERT_TRUE(sp.best);
+    EXPECT_TRUE(sp.best->feasible());
+  }
+}
+
+}  // namespace
