@@ -264,7 +264,7 @@ Json validation_report(const std::vector<ValidationSet>& sets, const std::string
 int cmd_validate(const ValidateArgs& a, const Common& c) {
 #ifndef TRAINSITE_HAVE_PLOTS
   if (!a.plot_dir.empty())
-    throw scenarios::InputError({"--plot", 0, 0}, "--plot",
+    throw scenarios::InputError({"--plot", 0, 0}, "",
                                 "plots need trainsite built with Qt (cmake -DTRAINSITE_GUI=ON)");
 #endif
   const auto dir = c.data_dir.empty() ? scenarios::default_data_dir() : std::filesystem::path(c.data_dir);
