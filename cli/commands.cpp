@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "models/estimate.h"
+#include "models/site/sensitivity.h"
 #include "models/step/transformer.h"
 #include "reports/json.h"
 #include "scenarios/catalog_loader.h"
@@ -64,11 +65,13 @@ int cmd_estimate(const std::string& path, const Common& c) {
   const auto dir = data_dir_of(c);
   const Catalog cat = scenarios::load_catalog(dir);
   const Scenario sc = scenarios::load_scenario(path, cat, {dir, c.overrides, false});
-  const Result r = estimate(sc);
-  if (c.json)
+  Result r = estimate(sc);
+  if (c.json) {
+    add_robustness(sc, cat.sensitivity, r);  // sensitivity, break-even, start months: model re-runs
     std::cout << reports::result_to_json(r).dump(2) << "\n";
-  else
+  } else {
     print_table(r, sc);
+  }
   return 0;
 }
 
