@@ -244,7 +244,7 @@ void MainWindow::refresh_now() {
       validation_.ok() ? (sim_ok ? tr("DES iteration + campaign per site in the background (F6)") : why)
                        : tr("Fix the scenario first: ") + validation_.message);
   estimate_act_->setEnabled(validation_.ok());
-  plan_act_->setEnabled(validation_.ok());
+  plan_act_->setEnabled(validation_.ok() || validation_.planning);  // planning fixes a bad layout
   if (!validation_.ok()) {
     analytic_.reset();
     state_->setText(tr("Invalid scenario"));
@@ -303,9 +303,10 @@ void MainWindow::simulate() {
 
 void MainWindow::plan() {
   refresh_now();
-  if (!validation_.ok() || plan_->running()) return;
+  const auto& sc = validation_.ok() ? validation_.scenario : validation_.planning;
+  if (!sc || plan_->running()) return;
   show_tab(QStringLiteral("plan"));
-  plan_->start(*validation_.scenario);
+  plan_->start(*sc);
 }
 
 void MainWindow::show_tab(const QString& name) {

@@ -333,6 +333,24 @@ class GuiTest : public QObject {
     QCOMPARE(w->analytic()->sites[0].step_time_s, yours);
   }
 
+  void plan_repairs_a_layout_that_does_not_fit() {
+    auto w = open_a800();
+    auto* pp = qobject_cast<QSpinBox*>(w->form()->editor(QStringLiteral("parallelism.pp")));
+    QVERIFY(pp);
+    pp->setValue(1);  // 175B on tp 8 alone: ~22B parameters per GPU, far beyond 80 GB
+    w->refresh_now();
+    QVERIFY(!w->validation().ok());
+    QVERIFY2(w->validation().message.contains(QStringLiteral("does not fit")), qPrintable(w->validation().message));
+    QVERIFY(!w->estimate_action()->isEnabled());
+    QVERIFY(w->plan_action()->isEnabled());  // the layout is what is wrong: the planner can fix it
+    QSignalSpy applied(w->plan_panel(), &gui::PlanPanel::applied);
+    w->plan_action()->trigger();
+    QVERIFY(applied.wait(120000));
+    w->refresh_now();
+    QVERIFY2(w->validation().ok(), qPrintable(w->validation().full_message));
+    QVERIFY(w->analytic());
+  }
+
   void screenshot_mode_writes_a_readable_png() {
     QTemporaryDir dir;
     const QString png = dir.filePath(QStringLiteral("shot.png"));
