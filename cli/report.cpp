@@ -9,6 +9,8 @@
 
 #include "cli/commands.h"
 #include "models/site/sensitivity.h"
+#include "models/plan.h"
+#include "reports/plan_section.h"
 #include "reports/store.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/errors.h"
@@ -70,6 +72,7 @@ int cmd_report(const std::string& input, const std::string& out, const Common& c
     models::Result r = models::estimate(sc);
     models::add_robustness(sc, cat.sensitivity, r);  // sensitivity, break-even, start months
     d = reports::scenario_report(sc, r, &cat);
+    d.sections.push_back(reports::plan_section(models::plan(sc, {}, {}), sc));  // is there a faster layout?
   }
   if (ext == ".pdf") {
 #ifdef TRAINSITE_HAVE_PDF

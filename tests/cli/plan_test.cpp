@@ -109,6 +109,19 @@ TEST(PlanCli, AScenarioWhoseLayoutDoesNotFitIsPlannedNotRejected) {
   }
 }
 
+TEST(PlanCli, ScenarioReportHasThePlanSection) {
+  const auto dir = std::filesystem::temp_directory_path() / ("plan-report-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto html = (dir / "r.html").string();
+  const auto r = run_trainsite("report " + kA800 + " --out " + html);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const std::string page = trainsite::testing::slurp(html);
+  EXPECT_NE(page.find("Layout plan"), std::string::npos);
+  EXPECT_NE(page.find("What bounds the plan at ulanqab"), std::string::npos);
+  EXPECT_NE(page.find("ulanqab: scenario"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(PlanCli, BadInputIsExitCode2WithTheOption) {
   auto r = run_trainsite("plan " + kA800 + " --gpu Z900");
   EXPECT_EQ(r.rc, 2);
