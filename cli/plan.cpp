@@ -5,7 +5,9 @@
 #include "models/plan.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -283,7 +285,14 @@ int cmd_plan(const std::string& path, const PlanArgs& a, const Common& c) {
 
   std::vector<Scenario> variants;
   for (const auto& id : a.gpus) variants.push_back(on_gpu(sc, cat, dir, id));
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  if (tty)  // long searches (many GPU types and sizes) show where they are, as sweeps do
+    o.progress = [](size_t done, size_t all) {
+      std::fprintf(stderr, "\rplan: %zu/%zu clusters searched", done, all);
+      std::fflush(stderr);
+    };
   const PlanResult r = plan(sc, variants, o);
+  if (tty) std::fprintf(stderr, "\r%60s\r", "");
   if (c.json)
     std::cout << reports::plan_to_json(r, sc, o).dump(2) << "\n";
   else

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <tuple>
 
 #include "models/layout.h"
@@ -154,8 +155,14 @@ PlanResult plan(const Scenario& base, const std::vector<Scenario>& variants_in, 
   const bool outer = jobs.size() >= size_t(2 * std::max(1, o.search.jobs));
   SearchOptions inner = o.search;
   inner.jobs = outer ? 1 : o.search.jobs;
+  std::mutex progress_mutex;
+  size_t searched_clusters = 0;
   parallel_for(jobs.size(), outer ? o.search.jobs : 1, [&](size_t i, int) {
     if (jobs[i].pruned.empty()) jobs[i].search = search_layouts(jobs[i].sc, inner);
+    if (o.progress) {
+      std::lock_guard lock(progress_mutex);
+      o.progress(++searched_clusters, jobs.size());
+    }
   });
   for (const auto& j : jobs) {
     if (!j.pruned.empty()) continue;

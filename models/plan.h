@@ -108,6 +108,8 @@ struct PlanOptions {
   // models/ does not depend on sim/). Empty = no re-check.
   std::function<Iteration(const Scenario&)> recheck;
   int recheck_top = 3;
+  // Called after each cluster's layout search with (clusters done, clusters in all), one call at a time.
+  std::function<void(size_t, size_t)> progress;
 };
 
 // One configuration (GPU type, cluster size, layout) evaluated at one site.
