@@ -39,7 +39,7 @@ class MainWindow : public QMainWindow {
   void refresh_now();
   void simulate();
   void plan();  // the planner on the current scenario (Plan tab); fills the form with its layout
-  void show_tab(const QString& name);  // compare | catalog | sweeps | plan | form | yaml
+  void show_tab(const QString& name);  // compare | sensitivity | catalog | sweeps | plan | form | yaml
 
   ScenarioDocument* document() { return &doc_; }
   ScenarioForm* form() const { return form_; }

@@ -1,11 +1,14 @@
 // GUI tests under QT_QPA_PLATFORM=offscreen: the planner's workflow on a shipped scenario.
 #include <QChart>
+#include <QAbstractBarSeries>
+#include <QBarSet>
 #include <QChartView>
 #include <QComboBox>
 #include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QSignalSpy>
@@ -23,6 +26,7 @@
 #include "gui/scenario_form.h"
 #include "gui/sweep_browser.h"
 #include "gui/yaml_edit.h"
+#include "models/site/sensitivity.h"
 #include "scenarios/catalog_loader.h"
 
 using namespace trainsite;
@@ -235,6 +239,38 @@ class GuiTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);
     QVERIFY(w->des());
     QCOMPARE(QString::fromStdString(w->site_model()->result().engine), QStringLiteral("des"));
+  }
+
+  void compare_tab_shows_the_tornado_and_start_month_charts() {
+    auto w = open_a800();
+    QVERIFY(w);
+    // The page re-runs the model (models::add_robustness) when it is opened, not on every edit.
+    QVERIFY(!w->findChild<QChartView*>(QStringLiteral("tornadoChart")));
+    w->show_tab(QStringLiteral("sensitivity"));
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    models::Result robust = *w->analytic();
+    models::add_robustness(*w->validation().scenario, catalog_.sensitivity, robust);
+    auto* tornado = w->findChild<QChartView*>(QStringLiteral("tornadoChart"));
+    QVERIFY(tornado);
+    auto* bars = qobject_cast<QAbstractBarSeries*>(tornado->chart()->series().value(0));
+    QVERIFY(bars);
+    QCOMPARE(bars->count(), 2);          // low and high
+    QCOMPARE(bars->barSets()[0]->count(), 7);  // one bar per input
+    QVERIFY(tornado->chart()->title().contains(QStringLiteral("ulanqab")));  // the cheaper site first
+    auto* pick = w->findChild<QComboBox*>(QStringLiteral("tornadoSite"));
+    QVERIFY(pick);
+    pick->setCurrentIndex(1);
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    auto* other = w->findChild<QChartView*>(QStringLiteral("tornadoChart"));
+    QVERIFY(other && other->chart()->title().contains(QStringLiteral("shanghai")));
+    auto* months = w->findChild<QChartView*>(QStringLiteral("startMonthChart"));
+    QVERIFY(months);
+    QCOMPARE(months->chart()->series().size(), 2);  // ulanqab, shanghai
+    auto* line = qobject_cast<QLineSeries*>(months->chart()->series()[0]);
+    QVERIFY(line);
+    QCOMPARE(line->count(), 12);
+    QCOMPARE(line->at(0).y(), robust.sites[0].by_start_month[0].cost_total / 1e3);
+    QCOMPARE(line->at(6).y(), robust.sites[0].by_start_month[6].cost_total / 1e3);
   }
 
   void exports_the_report_through_the_reports_library() {
