@@ -99,7 +99,8 @@ int cmd_catalog(const std::string& what, const Common& c) {
                    {"nvlink_GBps", g.nvlink_GBps},
                    {"tdp_w", g.tdp_w},
                    {"node_power_kw", g.node_power_kw},
-                   {"sources", g.sources}});
+                   {"sources", g.sources},
+                   {"confidence", g.confidence}});
     doc["gpus"] = a;
   }
   if (all || what == "models") {
@@ -124,8 +125,22 @@ int cmd_catalog(const std::string& what, const Common& c) {
                    {"tariff_flat_per_kwh", s.tariff_flat_per_kwh},
                    {"pue_avg", s.pue_avg},
                    {"carbon_kg_per_kwh", s.carbon_kg_per_kwh},
-                   {"sources", s.sources}});
+                   {"sources", s.sources},
+                   {"confidence", s.confidence}});
     doc["sites"] = a;
+  }
+  if (all) {
+    doc["economics_sources"] = cat.economics.sources;
+    Json ranges = Json::object();
+    for (const auto& [k, r] : cat.sensitivity.classes)
+      ranges["classes"][k] = {{"low", r.low}, {"high", r.high}, {"basis", r.basis}};
+    for (const auto& [k, r] : cat.sensitivity.fixed)
+      ranges["factors"][k] = {{"low", r.low}, {"high", r.high}, {"basis", r.basis}};
+    for (const auto& [k, c] : cat.sensitivity.factor_class) {
+      const auto b = cat.sensitivity.factor_basis.find(k);
+      ranges["factors"][k] = {{"class", c}, {"basis", b == cat.sensitivity.factor_basis.end() ? "" : b->second}};
+    }
+    doc["sensitivity_ranges"] = ranges;
   }
   if (doc.empty()) {
     std::cerr << fmt::format("trainsite catalog: unknown list '{}'; use gpus, models or sites\n", what);
@@ -155,6 +170,42 @@ int cmd_catalog(const std::string& what, const Common& c) {
     for (const auto& s : cat.sites)
       fmt::print("{:<12}{:<36}{:>6}{:>10.3f}{:>6.2f}{:>10.3f}\n", s.id, s.name, s.currency, s.tariff_flat_per_kwh,
                  s.pue_avg, s.carbon_kg_per_kwh);
+  }
+  // Where every figure comes from (data/README.md): the public document, or ESTIMATE and its basis.
+  fmt::print("\nSources (confidence: cited | typical | estimate)\n");
+  auto source = [](const std::string& what, const std::string& confidence, const std::string& text) {
+    fmt::print("  {}{}\n", what, confidence.empty() ? "" : " [" + confidence + "]");
+    std::string line;
+    for (size_t a = 0; a < text.size();) {  // wrapped at ~100 columns, indented
+      size_t b = text.find(' ', a);
+      if (b == std::string::npos) b = text.size();
+      const std::string word = text.substr(a, b - a);
+      if (!line.empty() && line.size() + 1 + word.size() > 96) fmt::print("      {}\n", line), line.clear();
+      line += (line.empty() ? "" : " ") + word;
+      a = b + 1;
+    }
+    if (!line.empty()) fmt::print("      {}\n", line);
+  };
+  auto conf = [](const std::map<std::string, std::string>& m, const std::string& k) {
+    const auto it = m.find(k);
+    return it == m.end() ? std::string() : it->second;
+  };
+  if (doc.contains("gpus"))
+    for (const auto& g : cat.gpus)
+      for (const auto& [k, v] : g.sources) source(g.id + " " + k, conf(g.confidence, k), v);
+  if (doc.contains("models"))
+    for (const auto& m : cat.models) source(m.id, "", m.source);
+  if (doc.contains("sites"))
+    for (const auto& st : cat.sites)
+      for (const auto& [k, v] : st.sources) source(st.id + " " + k, conf(st.confidence, k), v);
+  if (all) {
+    for (const auto& [k, v] : cat.economics.sources) source("economics " + k, "", v);
+    for (const auto& [k, r] : cat.sensitivity.classes)
+      source(fmt::format("sensitivity range of {} figures: x{:.2f} to x{:.2f}", k, r.low, r.high), "", r.basis);
+    for (const auto& [k, r] : cat.sensitivity.fixed)
+      source(fmt::format("sensitivity range of {}: x{:.2f} to x{:.2f}", k, r.low, r.high), "", r.basis);
+    for (const auto& [k, c] : cat.sensitivity.factor_class)
+      source(fmt::format("sensitivity range of {}: the {} class", k, c), "", conf(cat.sensitivity.factor_basis, k));
   }
   return 0;
 }
