@@ -190,9 +190,13 @@ std::string chart_svg(const Chart& c, int W, int H) {
         s += fmt::format(
             "<rect class=\"mark\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"/>",
             left ? cx - w : cx, y0, std::max(w, 0.5), slot * 0.3, kColors[k]);
+        // The change in per cent at the bar's end: outside a short bar, inside (white) a long one, so
+        // it never runs into the input labels or off the chart.
+        const bool inside = w > 48;
+        const double tx = left ? (inside ? cx - w + 3 : cx - w - 3) : (inside ? cx + w - 3 : cx + w + 3);
         s += fmt::format(
-            "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\" font-size=\"10\">{:+.1f} %</text>",
-            left ? cx - w - 3 : cx + w + 3, y0 + slot * 0.24, left ? "end" : "start",
+            "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\" font-size=\"10\"{}>{:+.1f} %</text>", tx,
+            y0 + slot * 0.24, left == inside ? "start" : "end", inside ? " fill=\"white\"" : "",
             100 * (v - c.reference) / c.reference);
       }
       const auto label = lines_of(c.categories[i]);

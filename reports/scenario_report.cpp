@@ -282,7 +282,7 @@ Section sensitivity(const Result& r) {
         be.rows.push_back(
             {b.label, b.all_sites ? "all sites" : s[i].site, input_text(b.base, b.unit),
              b.found ? input_text(b.value, b.unit)
-                     : fmt::format("no flip between x{:.1f} and x{:.0f}", 1 / kBreakEvenSpan, kBreakEvenSpan),
+                     : fmt::format("no flip in x{:.1f}-x{:.0f}", 1 / kBreakEvenSpan, kBreakEvenSpan),
              b.found ? percent(b.change, 0) : "-", b.all_sites ? s[c].site + " vs " + b.against : b.against,
              b.found ? (b.within_range ? "yes" : "no") : "-"});
       }
