@@ -21,7 +21,7 @@ struct NodePower {
   double compute_kw = 0, comm_kw = 0, idle_kw = 0;
 };
 // The non-GPU part is calibrated so that full load equals the catalog figure (e.g. 6.0 kW for 8×A800,
-// 11.0 kW for 8×H800, both from the founding brief) and is held constant across phases.
+// 11.0 kW for 8×H800, estimates whose basis data/hardware.yaml states) and is held constant across phases.
 NodePower node_power(const Scenario& sc);
 
 // Back-end fabric switches: switch ports per NIC = 1 (leaf down) + 2/oversubscription (leaf up, spine
