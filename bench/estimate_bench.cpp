@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "models/estimate.h"
+#include "models/site/sensitivity.h"
 #include "models/step/iteration.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/loader.h"
@@ -70,6 +71,35 @@ void BM_EstimateLlama3_70bH800(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_EstimateLlama3_70bH800)->Unit(benchmark::kMicrosecond);
+
+// The robustness runs behind `estimate --json`, `report` and the GUI's second compare page
+// (models::add_robustness): 7 sensitivity inputs x 2 ends per site, 12 start months, break-even searches.
+// Not part of estimate() itself.
+void BM_RobustnessGpt3A800(benchmark::State& state) {
+  const auto dir = scenarios::default_data_dir();
+  const models::Catalog cat = scenarios::load_catalog(dir);
+  const models::Scenario sc = load("gpt3-175b-a800-ulanqab-vs-shanghai");
+  const models::Result base = models::estimate(sc);
+  for (auto _ : state) {
+    models::Result r = base;
+    models::add_robustness(sc, cat.sensitivity, r);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_RobustnessGpt3A800)->Unit(benchmark::kMillisecond);
+
+void BM_RobustnessLlama3_70bH800(benchmark::State& state) {
+  const auto dir = scenarios::default_data_dir();
+  const models::Catalog cat = scenarios::load_catalog(dir);
+  const models::Scenario sc = load("llama3-70b-h800-1024");
+  const models::Result base = models::estimate(sc);
+  for (auto _ : state) {
+    models::Result r = base;
+    models::add_robustness(sc, cat.sensitivity, r);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_RobustnessLlama3_70bH800)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

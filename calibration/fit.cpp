@@ -99,7 +99,7 @@ double memory_s(const Gpu& gpu, const GemmPoint& p, double hbm_eff) {
 }
 
 GemmFit fit_gemm_tile(const Gpu& gpu, const std::vector<GemmPoint>& pts, const Calibration& base, int tm,
-                      int tn) {
+                      int tn, std::optional<double> fixed_launch) {
   GemmFit f;
   f.tile_m = tm;
   f.tile_n = tn;
@@ -108,7 +108,7 @@ GemmFit fit_gemm_tile(const Gpu& gpu, const std::vector<GemmPoint>& pts, const C
     A[i] = compute_unit_s(gpu, pts[i], tm, tn);
     B[i] = memory_s(gpu, pts[i], base.hbm_eff);
   }
-  double eff = base.gemm_eff_max, launch = base.kernel_launch_s, eff8 = 0;
+  double eff = base.gemm_eff_max, launch = fixed_launch.value_or(base.kernel_launch_s), eff8 = 0;
   // The max() makes the model piecewise linear: alternate between choosing the compute-bound
   // points under the current efficiency and refitting on them (converges in a few rounds).
   for (int round = 0; round < 6; ++round) {
@@ -121,13 +121,14 @@ GemmFit fit_gemm_tile(const Gpu& gpu, const std::vector<GemmPoint>& pts, const C
     for (size_t r = 0; r < idx.size(); ++r) {
       X(Eigen::Index(r), 0) = A[idx[r]];
       X(Eigen::Index(r), 1) = 1.0;
-      y(Eigen::Index(r)) = pts[idx[r]].time_s;
+      y(Eigen::Index(r)) = pts[idx[r]].time_s - fixed_launch.value_or(0.0);
     }
-    const LinearFit lf =
-        idx.size() >= 2 ? fit_relative(X, y, {true, true}) : fit_relative(X.leftCols(1), y, {true});
+    if (fixed_launch && (y.array() <= 0).any()) break;  // a point faster than the launch alone
+    const LinearFit lf = !fixed_launch && idx.size() >= 2 ? fit_relative(X, y, {true, true})
+                                                          : fit_relative(X.leftCols(1), y, {true});
     if (lf.coef(0) <= 0) break;
     eff = 1.0 / lf.coef(0);
-    launch = idx.size() >= 2 ? lf.coef(1) : 0.0;
+    launch = fixed_launch ? *fixed_launch : idx.size() >= 2 ? lf.coef(1) : 0.0;
     f.compute_bound_points = static_cast<int>(idx.size());
   }
   // FP8: its own efficiency with the launch cost fixed, expressed as a factor on BF16's.
@@ -167,13 +168,14 @@ GemmFit fit_gemm_tile(const Gpu& gpu, const std::vector<GemmPoint>& pts, const C
 
 }  // namespace
 
-GemmFit fit_gemm(const Gpu& gpu, const std::vector<GemmPoint>& points, const Calibration& base) {
+GemmFit fit_gemm(const Gpu& gpu, const std::vector<GemmPoint>& points, const Calibration& base,
+                 std::optional<double> fixed_launch_s) {
   GemmFit best;
   best.stats.rms_rel_residual = std::numeric_limits<double>::infinity();
   if (points.empty()) return best;
   for (const auto& [tm, tn] :
        {std::pair{base.tile_m, base.tile_n}, std::pair{128, 256}, std::pair{128, 128}, std::pair{256, 256}}) {
-    const GemmFit f = fit_gemm_tile(gpu, points, base, tm, tn);
+    const GemmFit f = fit_gemm_tile(gpu, points, base, tm, tn, fixed_launch_s);
     if (f.gemm_eff_max > 0 && f.stats.rms_rel_residual < best.stats.rms_rel_residual - 1e-12) best = f;
   }
   return best;
@@ -196,6 +198,139 @@ HbmFit fit_hbm(const Gpu& gpu, const std::vector<StreamPoint>& points) {
   f.hbm_eff = lf.coef(0) > 0 ? 1.0 / lf.coef(0) : 0;
   f.launch_s = lf.coef(1);
   f.stats = lf.stats;
+  return f;
+}
+
+// ------------------------------------------------------------------------ Memory-bound and launch
+
+double memory_bound_record_s(const Gpu& gpu, const Calibration& cal, double bytes, int kernels) {
+  return memory_bound_s(device_for(gpu, Precision::bf16, cal), bytes) + (kernels - 1) * cal.kernel_launch_s;
+}
+
+MemoryBoundFit fit_memory_bound(const Gpu& gpu, const std::vector<MemoryPoint>& points,
+                                const Calibration& base) {
+  MemoryBoundFit f;
+  if (points.empty()) return f;
+  const Eigen::Index n = Eigen::Index(points.size());
+  Eigen::MatrixXd X(n, 2);
+  Eigen::VectorXd y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    X(i, 0) = points[size_t(i)].bytes / (gpu.hbm_GBps * 1e9);
+    X(i, 1) = points[size_t(i)].kernels;
+    y(i) = points[size_t(i)].time_s;
+  }
+  const LinearFit lf = fit_relative(X, y, {true, true});
+  f.hbm_eff = lf.coef(0) > 0 ? 1.0 / lf.coef(0) : 0;
+  f.kernel_launch_s = lf.coef(1);
+  if (f.hbm_eff <= 0) return f;
+  // Residuals through the model's own function with the fitted values.
+  Calibration c = base;
+  c.hbm_eff = f.hbm_eff;
+  c.kernel_launch_s = f.kernel_launch_s;
+  std::vector<double> meas, pred;
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by_group;
+  for (const auto& p : points) {
+    meas.push_back(p.time_s);
+    pred.push_back(memory_bound_record_s(gpu, c, p.bytes, p.kernels));
+    f.rel_residuals.push_back((pred.back() - p.time_s) / p.time_s);
+    by_group[p.group].first.push_back(p.time_s);
+    by_group[p.group].second.push_back(pred.back());
+  }
+  f.stats = fit_stats(meas, pred);
+  for (const auto& [g, mp] : by_group) f.groups[g] = fit_stats(mp.first, mp.second);
+  return f;
+}
+
+// ------------------------------------------------------------------------------------------ Attention
+
+std::optional<AttentionKernel> cudnn_sdpa_class(const Gpu& gpu) {
+  if (gpu.arch == "hopper") return AttentionKernel::fa3;
+  if (gpu.arch == "ampere" || gpu.arch == "ada") return AttentionKernel::fa2;
+  return std::nullopt;
+}
+
+std::optional<AttentionKernel> attention_kernel_of(const std::string& impl, const Gpu& gpu) {
+  if (impl == "cudnn-sdpa") return cudnn_sdpa_class(gpu);
+  if (impl == "fa1") return AttentionKernel::fa1;
+  if (impl == "fa2") return AttentionKernel::fa2;
+  if (impl == "fa3") return AttentionKernel::fa3;
+  if (impl == "unfused") return AttentionKernel::unfused;
+  return std::nullopt;
+}
+
+double& attention_eff(Calibration& c, AttentionKernel k, bool backward) {
+  switch (k) {
+    case AttentionKernel::fa1: return backward ? c.fa1_bwd_eff : c.fa1_fwd_eff;
+    case AttentionKernel::fa3: return backward ? c.fa3_bwd_eff : c.fa3_fwd_eff;
+    case AttentionKernel::fa2:
+    case AttentionKernel::unfused: break;
+  }
+  return backward ? c.fa2_bwd_eff : c.fa2_fwd_eff;
+}
+
+std::string attention_eff_key(AttentionKernel k, bool backward) {
+  return to_string(k) + (backward ? "_bwd_eff" : "_fwd_eff");
+}
+
+AttentionFit fit_attention(const Gpu& gpu, const Calibration& cal, AttentionKernel kernel, bool backward,
+                           const std::vector<AttentionPoint>& points) {
+  AttentionFit f;
+  if (points.empty() || kernel == AttentionKernel::unfused) return f;
+  std::vector<const AttentionPoint*> pts;
+  for (const auto& p : points)
+    if (p.backward == backward) pts.push_back(&p);
+  if (pts.empty()) return f;
+  Calibration c = cal;
+  const auto predict = [&](const AttentionPoint& p, double eff) {
+    attention_eff(c, kernel, backward) = eff;
+    const Device d = device_for(gpu, Precision::bf16, c);
+    return backward ? attention_bwd_s(d, gpu, p.shape, kernel) : attention_fwd_s(d, gpu, p.shape, kernel);
+  };
+  const auto cost = [&](double eff) {
+    double s = 0;
+    for (const auto* p : pts) {
+      const double r = (predict(*p, eff) - p->time_s) / p->time_s;
+      s += r * r;
+    }
+    return s;
+  };
+  // The model is not linear in the efficiency (max() with the I/O bound, and FA3's overlap with the
+  // exponentials), so: a log-spaced scan over (0.02, 1.5], then golden-section search between the
+  // best scan point's neighbours. Deterministic and safe with flat stretches.
+  constexpr int kScan = 240;
+  const double lo = std::log(0.02), hi = std::log(1.5);
+  std::vector<double> grid(kScan + 1);
+  int best = 0;
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (int i = 0; i <= kScan; ++i) {
+    grid[size_t(i)] = std::exp(lo + (hi - lo) * i / kScan);
+    const double v = cost(grid[size_t(i)]);
+    if (v < best_cost) best_cost = v, best = i;
+  }
+  double a = grid[size_t(std::max(0, best - 1))], b = grid[size_t(std::min(kScan, best + 1))];
+  const double phi = 0.5 * (std::sqrt(5.0) - 1);
+  double x1 = b - phi * (b - a), x2 = a + phi * (b - a), f1 = cost(x1), f2 = cost(x2);
+  for (int it = 0; it < 80 && b - a > 1e-7 * b; ++it) {
+    if (f1 <= f2) {
+      b = x2, x2 = x1, f2 = f1, x1 = b - phi * (b - a), f1 = cost(x1);
+    } else {
+      a = x1, x1 = x2, f1 = f2, x2 = a + phi * (b - a), f2 = cost(x2);
+    }
+  }
+  f.eff = f1 <= f2 ? x1 : x2;
+  if (best_cost < std::min(f1, f2)) f.eff = grid[size_t(best)];
+  std::vector<double> meas, pred, mc, pc, mn, pn;
+  for (const auto* p : pts) {
+    const double t = predict(*p, f.eff);
+    meas.push_back(p->time_s);
+    pred.push_back(t);
+    f.rel_residuals.push_back((t - p->time_s) / p->time_s);
+    (p->shape.causal ? mc : mn).push_back(p->time_s);
+    (p->shape.causal ? pc : pn).push_back(t);
+  }
+  f.stats = fit_stats(meas, pred);
+  f.causal = fit_stats(mc, pc);
+  f.non_causal = fit_stats(mn, pn);
   return f;
 }
 

@@ -8,11 +8,14 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "models/calibration.h"
 #include "models/catalog.h"
+#include "models/step/attention.h"
 #include "models/step/collectives.h"
 
 namespace trainsite::calibration {
@@ -61,7 +64,10 @@ struct GemmFit {
 };
 // `base` supplies hbm_eff (memory-bound side) and the tile candidates' starting point; tiles
 // 128×256, 128×128 and 256×256 (CUTLASS/cuBLAS tensor-core tiles) are tried, the best kept.
-GemmFit fit_gemm(const Gpu& gpu, const std::vector<GemmPoint>& points, const Calibration& base);
+// `fixed_launch_s`: the per-kernel launch cost when another fit (launch and memory-bound kernels)
+// determined it; then only the efficiencies are fitted here.
+GemmFit fit_gemm(const Gpu& gpu, const std::vector<GemmPoint>& points, const Calibration& base,
+                 std::optional<double> fixed_launch_s = std::nullopt);
 
 // --- HBM streaming kernels: t = bytes / (hbm·hbm_eff) + launch ---
 struct StreamPoint {
@@ -73,6 +79,57 @@ struct HbmFit {
   FitStats stats;
 };
 HbmFit fit_hbm(const Gpu& gpu, const std::vector<StreamPoint>& points);
+
+// --- Memory-bound operators and launch overhead: t = bytes/(hbm·hbm_eff) + kernels·launch, i.e.
+// models::memory_bound_s per kernel. Elementwise operators, STREAM copy/triad and back-to-back empty
+// kernels (bytes 0) in one linear least-squares fit, so launch and bandwidth are separated by the data
+// that determines each (launch by the tiny kernels, bandwidth by the large ones). ---
+struct MemoryPoint {
+  std::string group;  // e.g. "elementwise.layernorm_fwd", "hbm", "launch.empty" (for per-group residuals)
+  double bytes = 0;
+  int kernels = 1;
+  double time_s = 0;
+};
+struct MemoryBoundFit {
+  double hbm_eff = 0;
+  double kernel_launch_s = 0;
+  FitStats stats;                          // models::memory_bound_s with the fitted values, every point
+  std::map<std::string, FitStats> groups;  // the same per group
+  std::vector<double> rel_residuals;
+};
+MemoryBoundFit fit_memory_bound(const Gpu& gpu, const std::vector<MemoryPoint>& points,
+                                const Calibration& base);
+// Predicted time of a memory-bound record: memory_bound_s(bytes) plus the launch of its other kernels.
+double memory_bound_record_s(const Gpu& gpu, const Calibration& cal, double bytes, int kernels);
+
+// --- Fused attention: t = models::attention_fwd_s / attention_bwd_s. One tensor-core efficiency per
+// (kernel class, direction), found by a 1-D search minimizing Σ((predicted − measured)/measured)²; the
+// other figures (blocks, SFU rate, hbm_eff, launch) come from `cal`. ---
+struct AttentionPoint {
+  models::AttentionShape shape;
+  bool backward = false;
+  double time_s = 0;
+};
+struct AttentionFit {
+  double eff = 0;
+  FitStats stats;               // every point, with the fitted efficiency
+  FitStats causal, non_causal;  // the same by mask
+  std::vector<double> rel_residuals;
+};
+AttentionFit fit_attention(const Gpu& gpu, const Calibration& cal, models::AttentionKernel kernel,
+                           bool backward, const std::vector<AttentionPoint>& points);
+// Kernel class of cuDNN's fused SDPA on `gpu`, by kernel design (an assumption stated here, not a vendor
+// statement): on Hopper cuDNN runs sm90-specific SDPA engines built on wgmma/TMA, the asynchronous,
+// warp-specialized design of FlashAttention-3 (Shah et al. 2024, arXiv 2407.08608) → fa3; Ampere has no
+// wgmma/TMA, so its kernels are FlashAttention-2-style tiling and work partitioning (Dao 2023, arXiv
+// 2307.08691) → fa2. nullopt for other architectures.
+std::optional<models::AttentionKernel> cudnn_sdpa_class(const Gpu& gpu);
+// The kernel a recorded implementation runs as: "cudnn-sdpa" → cudnn_sdpa_class, "fa1|fa2|fa3|unfused"
+// as named. nullopt when the GPU's class is unknown.
+std::optional<models::AttentionKernel> attention_kernel_of(const std::string& impl, const Gpu& gpu);
+// The calibration field of a fused class and direction (fa2_fwd_eff, ...), and its name.
+double& attention_eff(Calibration& c, models::AttentionKernel k, bool backward);
+std::string attention_eff_key(models::AttentionKernel k, bool backward);
 
 // --- Collectives: t = steps(op, n)·latency + bus_bytes(op, n, S) / busbw (models/step/collectives.h) ---
 enum class Collective { all_reduce, all_gather, reduce_scatter, alltoall, sendrecv };

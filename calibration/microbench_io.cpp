@@ -1,6 +1,7 @@
 #include "calibration/microbench_io.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -51,6 +52,23 @@ struct JsonReader {
     if (!j.contains(key) || j[key].is_null()) return fallback;
     if (!j[key].is_string()) fail(path + "." + key, fmt::format("expected a string, got {}", j[key].dump()));
     return j[key].get<std::string>();
+  }
+  bool boolean(const Json& j, const std::string& key, const std::string& path, bool fallback) const {
+    if (!j.contains(key) || j[key].is_null()) return fallback;
+    if (j[key].is_boolean()) return j[key].get<bool>();
+    if (j[key].is_number() && (j[key].get<double>() == 0 || j[key].get<double>() == 1))
+      return j[key].get<double>() != 0;
+    fail(path + "." + key, fmt::format("expected true or false, got {}", j[key].dump()));
+  }
+  // A required string that must be one of `allowed`.
+  std::string choice(const Json& j, const std::string& key, const std::string& path,
+                     const std::string& fallback, const std::vector<std::string>& allowed) const {
+    const std::string v = string(j, key, path, fallback);
+    if (v.empty()) fail(path + "." + key, fmt::format("missing (one of {})", fmt::join(allowed, ", ")));
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+      fail(path + "." + key, fmt::format("unknown value '{}' (one of {}){}", v, fmt::join(allowed, ", "),
+                                         scenarios::did_you_mean(v, allowed)));
+    return v;
   }
   // Results of a section ({"status", "results"} or a bare list); records carrying "error" are dropped.
   std::vector<std::pair<std::string, Json>> results(const Json& doc, const std::string& section,
@@ -105,6 +123,7 @@ Measurements parse_microbench_json(const std::string& text, const std::string& f
     m.driver = r.string(s, "driver_version", "system", "");
     m.cuda = r.string(s, "cuda_runtime", "system", "");
     m.nccl = r.string(s, "nccl", "system", "");
+    m.cudnn = r.string(s, "cudnn", "system", "");
   }
   for (const auto& [p, j] : r.results(doc, "gemm", m)) {
     GemmRecord g;
@@ -161,6 +180,66 @@ Measurements parse_microbench_json(const std::string& text, const std::string& f
     x.sm_clock_mhz = r.number(j, "sm_clock_mhz", p, false, 0);
     x.tflops = r.number(j, "tflops", p, false, 0);
     m.power.push_back(x);
+  }
+  for (const auto& [p, j] : r.results(doc, "attention", m)) {
+    AttentionRecord a;
+    a.name = r.string(j, "name", p, "");
+    a.dtype = r.choice(j, "dtype", p, "bf16", {"bf16", "fp16"});
+    a.direction = r.choice(j, "direction", p, "", {"fwd", "bwd"});
+    a.impl = r.choice(j, "impl", p, "cudnn-sdpa", {"cudnn-sdpa", "fa1", "fa2", "fa3", "unfused"});
+    a.batch = r.number(j, "batch", p, true);
+    a.heads = r.number(j, "heads", p, true);
+    a.kv_heads = r.number(j, "kv_heads", p, false, a.heads);
+    a.seq_q = r.number(j, "seq_q", p, true);
+    a.seq_k = r.number(j, "seq_k", p, false, a.seq_q);
+    a.head_dim = r.number(j, "head_dim", p, true);
+    a.head_dim_v = r.number(j, "head_dim_v", p, false, a.head_dim);
+    if (!j.contains("causal")) r.fail(p + ".causal", "missing (true or false)");
+    a.causal = r.boolean(j, "causal", p, true);
+    a.time_s = r.number(j, "time_s", p, true);
+    for (const auto& [key, v] : {std::pair{"batch", a.batch},
+                                 {"heads", a.heads},
+                                 {"kv_heads", a.kv_heads},
+                                 {"seq_q", a.seq_q},
+                                 {"seq_k", a.seq_k},
+                                 {"head_dim", a.head_dim},
+                                 {"head_dim_v", a.head_dim_v},
+                                 {"time_s", a.time_s}})
+      if (!(v > 0)) r.fail(p + "." + key, fmt::format("must be > 0, got {}", v));
+    if (a.kv_heads > a.heads) r.fail(p + ".kv_heads", "more key/value heads than query heads");
+    m.attention.push_back(a);
+  }
+  for (const auto& [p, j] : r.results(doc, "elementwise", m)) {
+    ElementwiseRecord e;
+    e.kind = r.string(j, "kind", p, "");
+    if (e.kind.empty() ||
+        e.kind.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+      r.fail(p + ".kind", fmt::format("expected an operator name like 'layernorm_fwd', got '{}'", e.kind));
+    e.tokens = r.number(j, "tokens", p, false, 0);
+    e.hidden = r.number(j, "hidden", p, false, 0);
+    e.elements = r.number(j, "elements", p, false, e.tokens * e.hidden);
+    e.bytes = r.number(j, "bytes", p, true);
+    e.time_s = r.number(j, "time_s", p, true);
+    const double kernels = r.number(j, "kernels", p, false, 1);
+    if (!(e.bytes > 0)) r.fail(p + ".bytes", fmt::format("must be > 0, got {}", e.bytes));
+    if (!(e.time_s > 0)) r.fail(p + ".time_s", fmt::format("must be > 0, got {}", e.time_s));
+    if (kernels < 1 || kernels != std::floor(kernels))
+      r.fail(p + ".kernels", fmt::format("must be a whole number >= 1, got {}", kernels));
+    e.kernels = static_cast<int>(kernels);
+    m.elementwise.push_back(e);
+  }
+  for (const auto& [p, j] : r.results(doc, "launch", m)) {
+    LaunchRecord l;
+    l.kind = r.string(j, "kind", p, "");
+    if (l.kind.empty()) r.fail(p + ".kind", "missing (empty, dependent_chain, graph_chain)");
+    const double kernels = r.number(j, "kernels", p, false, 1);
+    if (kernels < 1 || kernels != std::floor(kernels))
+      r.fail(p + ".kernels", fmt::format("must be a whole number >= 1, got {}", kernels));
+    l.kernels = static_cast<int>(kernels);
+    l.time_s_per_kernel = r.number(j, "time_s_per_kernel", p, true);
+    if (!(l.time_s_per_kernel > 0))
+      r.fail(p + ".time_s_per_kernel", fmt::format("must be > 0, got {}", l.time_s_per_kernel));
+    m.launch.push_back(l);
   }
   for (const auto& [p, j] : r.results(doc, "training", m)) {
     TrainingRecord t;
@@ -397,6 +476,7 @@ Json to_json(const Measurements& m) {
                    {"driver_version", m.driver},
                    {"cuda_runtime", m.cuda},
                    {"nccl", m.nccl}};
+  if (!m.cudnn.empty()) doc["system"]["cudnn"] = m.cudnn;
   auto section = [&](const std::string& name, Json results) {
     const auto it = m.status.find(name);
     doc[name] = {
@@ -449,6 +529,36 @@ Json to_json(const Measurements& m) {
   section("p2p", p2p);
   section("nccl", nccl);
   section("power", power);
+  // Sections added with the kernel-level compute model: written when the input has them, so documents
+  // of older runs and logs stay as they were.
+  Json attn = Json::array(), elem = Json::array(), launch = Json::array();
+  for (const auto& x : m.attention)
+    attn.push_back({{"name", x.name},
+                    {"dtype", x.dtype},
+                    {"batch", x.batch},
+                    {"heads", x.heads},
+                    {"kv_heads", x.kv_heads},
+                    {"seq_q", x.seq_q},
+                    {"seq_k", x.seq_k},
+                    {"head_dim", x.head_dim},
+                    {"head_dim_v", x.head_dim_v},
+                    {"causal", x.causal},
+                    {"direction", x.direction},
+                    {"impl", x.impl},
+                    {"time_s", x.time_s}});
+  for (const auto& x : m.elementwise)
+    elem.push_back({{"kind", x.kind},
+                    {"tokens", x.tokens},
+                    {"hidden", x.hidden},
+                    {"elements", x.elements},
+                    {"bytes", x.bytes},
+                    {"kernels", x.kernels},
+                    {"time_s", x.time_s}});
+  for (const auto& x : m.launch)
+    launch.push_back({{"kind", x.kind}, {"kernels", x.kernels}, {"time_s_per_kernel", x.time_s_per_kernel}});
+  if (!attn.empty() || m.status.count("attention")) section("attention", attn);
+  if (!elem.empty() || m.status.count("elementwise")) section("elementwise", elem);
+  if (!launch.empty() || m.status.count("launch")) section("launch", launch);
   section("training", train);
   return doc;
 }

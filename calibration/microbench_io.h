@@ -36,6 +36,30 @@ struct PowerRecord {
   int gpus = 1;
   double power_w = 0, power_limit_w = 0, sm_clock_mhz = 0, tflops = 0;  // tflops: 0 when not a GEMM load
 };
+// One fused-attention call (microbench/attention.cu): heads already per GPU, BF16.
+struct AttentionRecord {
+  std::string name;
+  std::string dtype = "bf16";  // bf16 | fp16: the model runs attention in 16 bit
+  std::string direction;       // fwd | bwd
+  std::string impl =
+      "cudnn-sdpa";  // cudnn-sdpa (class from the GPU: calibration/fit.h) | fa1 | fa2 | fa3 | unfused
+  double batch = 1, heads = 1, kv_heads = 1, seq_q = 0, seq_k = 0, head_dim = 0, head_dim_v = 0;
+  bool causal = true;
+  double time_s = 0;
+};
+// One memory-bound operator (microbench/elementwise.cu): the bytes its kernels move, as the file says.
+struct ElementwiseRecord {
+  std::string kind;  // layernorm_fwd, layernorm_bwd, rmsnorm_fwd, gelu_fwd, gelu_bwd, swiglu_fwd, ...
+  double tokens = 0, hidden = 0, elements = 0;  // tokens/hidden 0 for the optimizer step
+  double bytes = 0, time_s = 0;
+  int kernels = 1;
+};
+// Back-to-back kernels on one stream (microbench/launch.cu).
+struct LaunchRecord {
+  std::string kind;  // empty | dependent_chain | graph_chain
+  int kernels = 0;
+  double time_s_per_kernel = 0;
+};
 struct TrainingRecord {  // one logged Megatron iteration
   long iteration = 0;
   double step_time_s = 0;
@@ -47,7 +71,7 @@ struct TrainingRecord {  // one logged Megatron iteration
 struct Measurements {
   std::string file;
   std::string kind;  // microbench | nccl-tests | megatron-log
-  std::string gpu_name, driver, cuda, nccl;
+  std::string gpu_name, driver, cuda, nccl, cudnn;
   int gpu_count = 0;
   std::map<std::string, std::string> status;  // section -> "ok" / "skipped: ..." / ...
   std::vector<GemmRecord> gemm;
@@ -55,6 +79,9 @@ struct Measurements {
   std::vector<P2pRecord> p2p;
   std::vector<CollectiveRecord> collectives;
   std::vector<PowerRecord> power;
+  std::vector<AttentionRecord> attention;
+  std::vector<ElementwiseRecord> elementwise;
+  std::vector<LaunchRecord> launch;
   std::vector<TrainingRecord> training;
 };
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "models/estimate.h"
+#include "models/site/sensitivity.h"
 #include "models/step/transformer.h"
 #include "reports/json.h"
 #include "scenarios/catalog_loader.h"
@@ -64,11 +65,13 @@ int cmd_estimate(const std::string& path, const Common& c) {
   const auto dir = data_dir_of(c);
   const Catalog cat = scenarios::load_catalog(dir);
   const Scenario sc = scenarios::load_scenario(path, cat, {dir, c.overrides, false});
-  const Result r = estimate(sc);
-  if (c.json)
+  Result r = estimate(sc);
+  if (c.json) {
+    add_robustness(sc, cat.sensitivity, r);  // sensitivity, break-even, start months: model re-runs
     std::cout << reports::result_to_json(r).dump(2) << "\n";
-  else
+  } else {
     print_table(r, sc);
+  }
   return 0;
 }
 
@@ -78,80 +81,6 @@ double predicted_metric(const std::string& metric, const SiteResult& r) {
   if (metric == "step_time_s") return r.step_time_s;
   if (metric == "tokens_per_s") return r.tokens_per_s;
   return NAN;
-}
-
-Json validation_report(const std::vector<scenarios::ValidationRecord>& records, const std::string& engine,
-                       Iteration (*predict)(const Scenario&)) {
-  Json doc;
-  doc["schema"] = "trainsite/validation-result/v1";
-  doc["engine"] = engine;
-  doc["records"] = Json::array();
-  std::vector<double> errors;
-  for (const auto& rec : records) {
-    std::string metric;
-    for (const auto& m : scenarios::validation_metrics())
-      if (rec.measured.count(m)) {
-        metric = m;
-        break;
-      }
-    Json j;
-    j["id"] = rec.id;
-    j["metric"] = metric;
-    j["measured"] = rec.measured.at(metric);
-    if (!rec.scenario) {
-      j["predicted"] = nullptr;
-      j["rel_error"] = nullptr;
-      j["reason"] = rec.unsupported_reason;
-    } else {
-      const Iteration it = predict ? predict(*rec.scenario) : analytic_iteration(*rec.scenario);
-      const SiteResult sr = throughput_from_step(*rec.scenario, it, it.step_time_s);
-      const double pred = predicted_metric(metric, sr);
-      const double err = (pred - rec.measured.at(metric)) / rec.measured.at(metric);
-      errors.push_back(std::abs(err));
-      j["predicted"] = tidy(pred);
-      j["rel_error"] = tidy(err);
-      j["source"] = rec.source;
-    }
-    doc["records"].push_back(j);
-  }
-  std::vector<double> sorted = errors;
-  std::sort(sorted.begin(), sorted.end());
-  double median = 0;
-  if (!sorted.empty()) {
-    const size_t n = sorted.size();
-    median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-  }
-  doc["predicted_records"] = errors.size();
-  doc["unsupported_records"] = records.size() - errors.size();
-  doc["median_abs_rel_error"] = tidy(median);
-  doc["max_abs_rel_error"] = tidy(sorted.empty() ? 0 : sorted.back());
-  return doc;
-}
-
-int cmd_validate(const std::string& data_file, const std::string& engine, const Common& c) {
-  const auto dir = data_dir_of(c);
-  const Catalog cat = scenarios::load_catalog(dir);
-  const std::string file = data_file.empty() ? (dir / "validation" / "public.yaml").string() : data_file;
-  const auto records = scenarios::load_validation(file, cat, {dir, c.overrides, true});
-  const Json doc = validation_report(records, engine, engine == "des" ? &des_iteration : nullptr);
-  if (c.json) {
-    std::cout << doc.dump(2) << "\n";
-    return 0;
-  }
-  fmt::print("{:<24}{:>16}{:>10}{:>11}{:>9}\n", "record", "metric", "measured", "predicted", "error");
-  for (const auto& r : doc["records"]) {
-    if (r["predicted"].is_null())
-      fmt::print("{:<24}{:>16}{:>10.4g}  unsupported: {}\n", r["id"].get<std::string>(),
-                 r["metric"].get<std::string>(), r["measured"].get<double>(), r["reason"].get<std::string>());
-    else
-      fmt::print("{:<24}{:>16}{:>10.4g}{:>11.4g}{:>8.1f}%\n", r["id"].get<std::string>(),
-                 r["metric"].get<std::string>(), r["measured"].get<double>(), r["predicted"].get<double>(),
-                 100 * r["rel_error"].get<double>());
-  }
-  fmt::print("\nmedian |error| {:.1f}%, max |error| {:.1f}% over {} records ({} unsupported)\n",
-             100 * doc["median_abs_rel_error"].get<double>(), 100 * doc["max_abs_rel_error"].get<double>(),
-             doc["predicted_records"].get<size_t>(), doc["unsupported_records"].get<size_t>());
-  return 0;
 }
 
 int cmd_catalog(const std::string& what, const Common& c) {

@@ -11,6 +11,7 @@
 #include "models/catalog.h"
 #include "models/estimate.h"
 #include "models/step/collectives.h"
+#include "calibration/calibrate.h"
 #include "calibration/microbench_io.h"
 #include "scenarios/validation.h"
 
@@ -23,7 +24,6 @@ struct Common {
 };
 
 int cmd_estimate(const std::string& scenario, const Common& c);
-int cmd_validate(const std::string& data_file, const std::string& engine, const Common& c);
 int cmd_catalog(const std::string& what, const Common& c);
 
 // `trainsite simulate` (cli/simulate.cpp): the SimGrid discrete-event engine with what-ifs.
@@ -51,32 +51,32 @@ struct SweepArgs {
 };
 int cmd_sweep(const SweepArgs& a, const Common& c);
 
+// `trainsite plan SCENARIO` (cli/plan.cpp): the best layout and cluster per site (models/plan.h).
+struct PlanArgs {
+  std::string minimize = "time", maximize;  // time|cost|co2, or tokens_per_day
+  double deadline_days = 0, budget = 0;
+  int max_gpus = 0;
+  std::vector<std::string> gpus, sites;  // --gpu (other GPU types), --sites (ids or all)
+  std::string nodes;                     // "auto" or "64,128,256"; empty = the scenario's
+  std::string records;                   // --records F: plan each validation record's cluster
+  std::vector<int> zeros;                // --zero: ZeRO stages searched (default 0-3)
+  std::vector<std::string> recomputes;   // --recompute: none|selective|full searched (default all)
+  bool allow_derate = false, no_des = false;
+  int keep = 8, runner_ups = 3, jobs = 0, des_top = 3;
+};
+int cmd_plan(const std::string& scenario, const PlanArgs& a, const Common& c);
+
 // `trainsite report SCENARIO|F.sqlite --out F.pdf|F.html|F.csv` (cli/report.cpp).
 int cmd_report(const std::string& input, const std::string& out, const Common& c);
 
 // `trainsite calibrate INPUT... --out F.yaml` (cli/calibrate.cpp) and `trainsite validate
 // --microbench F` (cli/validate_microbench.cpp). Inputs: microbench JSON, nccl-tests logs, Megatron logs.
-struct CalibrateOptions {
-  std::vector<std::string> inputs;
-  std::string out, name, gpu;  // name: default = stem of out; gpu: catalog id (default: from the JSON)
-  std::string op;              // nccl-tests log hints (default: inferred)
-  int ranks = 0, nodes = 0;
-  double link_GBps = 0;        // one-way NVLink per GPU of the measured system (default: catalog nvlink/2)
-  double nic_gbps = 0;         // multi-node collectives: NIC line rate and count per node
-  int nics_per_node = 0, gpus_per_node = 8;
-};
-struct CalibrationDoc {
-  models::Calibration values;       // base with the fitted figures applied
-  std::vector<std::string> fitted;  // keys written under `values`
-  std::string yaml;                 // the trainsite/calibration/v1 file
-};
-CalibrationDoc calibrate(const std::vector<calibration::Measurements>& inputs, const models::Catalog& cat,
-                         const models::Calibration& base, const models::Gpu* gpu, const CalibrateOptions& o);
-const models::Gpu* resolve_gpu(const models::Catalog& cat, const std::string& id,
-                               const std::vector<calibration::Measurements>& inputs);
-// The link a measured collective ran on, as the model sees it (NVLink domain or NIC share).
-models::Link measured_link(const models::Gpu* gpu, const models::Calibration& cal, const CalibrateOptions& o,
-                           int ranks, int nodes);
+// The fitting core lives in calibration/calibrate.h.
+using calibration::calibrate;
+using calibration::CalibrateOptions;
+using calibration::CalibrationDoc;
+using calibration::measured_link;
+using calibration::resolve_gpu;
 int cmd_calibrate(CalibrateOptions o, const Common& c);
 nlohmann::ordered_json microbench_report(const calibration::Measurements& m, const models::Gpu* gpu,
                                          const models::Calibration& cal, const CalibrateOptions& o);
@@ -86,10 +86,6 @@ int cmd_validate_microbench(const std::string& file, const std::string& calibrat
 // Predicted value of `metric` for a record's scenario from a result (shared by both engines).
 double predicted_metric(const std::string& metric, const models::SiteResult& r);
 
-// The validation document of DESIGN section 8 from records and a predictor.
-// `predict` gives each record's iteration (default: the analytic engine).
-nlohmann::ordered_json validation_report(const std::vector<scenarios::ValidationRecord>& records,
-                                         const std::string& engine,
-                                         models::Iteration (*predict)(const models::Scenario&) = nullptr);
+// `trainsite validate` over validation sets: cli/validate.h.
 
 }  // namespace trainsite::cli

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/validate.h"
 #include "models/site/campaign.h"
 #include "scenarios/errors.h"
 
@@ -35,10 +36,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   simc->add_flag("--step-level", sim.step_level, "one message per ring step instead of aggregated flows");
 
-  std::string data_file, engine = "analytic";
-  auto* val = app.add_subcommand("validate", "predict the validation set and report errors");
-  val->add_option("--data,--records", data_file, "validation YAML (default: data/validation/public.yaml)");
-  val->add_option("--engine", engine, "analytic|des")->check(CLI::IsMember({"analytic", "des"}));
+  ValidateArgs va;
+  auto* val = app.add_subcommand("validate", "predict the validation sets and report errors per set and group");
+  val->add_option("--data,--records", va.data,
+                  "validation YAML or a directory of them (repeatable; default: every file in data/validation/)");
+  val->add_option("--engine", va.engine, "analytic|des")->check(CLI::IsMember({"analytic", "des"}));
+  val->add_option("--plot", va.plot_dir, "write error-vs-seq.png and error-vs-size.png into this directory");
   val->add_flag("--json", common.json, "print JSON");
   std::string mb_file, mb_calibration = "default";
   CalibrateOptions mb;  // link/log hints shared by validate --microbench and calibrate
@@ -88,6 +91,40 @@ int main(int argc, char** argv) {
   swp->add_option("--csv", sw.csv, "export every row of --db to this CSV file");
   swp->add_flag("--json", common.json, "print the listing as JSON");
 
+  PlanArgs pl;
+  auto* plc = app.add_subcommand("plan", "best layout and cluster per site under a deadline, budget and power cap");
+  plc->add_option("scenario", scenario, "scenario YAML");
+  plc->add_option("--minimize", pl.minimize, "objective: time|cost|co2 (default time)")
+      ->check(CLI::IsMember({"time", "cost", "co2"}));
+  auto* maxo = plc->add_option("--maximize", pl.maximize, "objective: tokens_per_day")
+                   ->check(CLI::IsMember({"tokens_per_day"}));
+  plc->get_option("--minimize")->excludes(maxo);
+  plc->add_option("--deadline-days", pl.deadline_days, "wall-clock days the run must finish in")
+      ->check(CLI::PositiveNumber);
+  plc->add_option("--budget", pl.budget, "total cost limit, in the scenario's currency")->check(CLI::PositiveNumber);
+  plc->add_option("--max-gpus", pl.max_gpus, "largest cluster to consider")->check(CLI::PositiveNumber);
+  plc->add_option("--gpu", pl.gpus, "GPU types to search (catalog ids, repeatable or comma-separated)")
+      ->delimiter(',');
+  plc->add_option("--nodes", pl.nodes, "cluster sizes: auto (1, 2, 3, 4, 6, 8, ... nodes) or a list 64,128,256");
+  plc->add_option("--sites", pl.sites, "sites to plan for (ids, comma-separated, or all)")->delimiter(',');
+  plc->add_flag("--allow-derate", pl.allow_derate, "accept plans the site's power cap would derate");
+  plc->add_option("--zero", pl.zeros, "ZeRO stages to search (default 0,1,2,3)")
+      ->delimiter(',')
+      ->check(CLI::Range(0, 3));
+  plc->add_option("--recompute", pl.recomputes, "recompute modes to search (default none,selective,full)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"none", "selective", "full"}));
+  plc->add_option("--keep", pl.keep, "best layouts per cluster taken to the site model (default 8)")
+      ->check(CLI::Range(1, 1000));
+  plc->add_option("--runner-ups", pl.runner_ups, "runner-ups listed per site (default 3)")->check(CLI::Range(0, 50));
+  plc->add_option("--jobs,-j", pl.jobs, "threads (default: all cores)")->check(CLI::PositiveNumber);
+  plc->add_flag("--no-des", pl.no_des, "skip the DES re-check of the best plans");
+  plc->add_option("--des-top", pl.des_top, "distinct plans re-checked with the DES (default 3)")
+      ->check(CLI::Range(0, 50));
+  plc->add_option("--records", pl.records, "plan each record of a validation file instead (e.g. data/validation/public.yaml)");
+  plc->add_flag("--json", common.json, "print the JSON plan");
+  plc->add_option("--set", common.overrides, "override a key: a.b=value (repeatable)");
+
   std::string report_in, report_out;
   auto* rep = app.add_subcommand("report", "write a PDF, HTML or CSV report of a scenario or a sweep database");
   rep->add_option("input", report_in, "scenario YAML or sweep database (.sqlite)")->required();
@@ -104,7 +141,7 @@ int main(int argc, char** argv) {
     if (*est) return cmd_estimate(scenario, common);
     if (*simc) return cmd_simulate(scenario, sim, common);
     if (*val && !mb_file.empty()) return cmd_validate_microbench(mb_file, mb_calibration, mb, common);
-    if (*val) return cmd_validate(data_file, engine, common);
+    if (*val) return cmd_validate(va, common);
     if (*calc) return cmd_calibrate(calo, common);
     if (*cat) return cmd_catalog(what, common);
     if (*swp) {
@@ -112,6 +149,7 @@ int main(int argc, char** argv) {
       return cmd_sweep(sw, common);
     }
     if (*rep) return cmd_report(report_in, report_out, common);
+    if (*plc) return cmd_plan(scenario, pl, common);
   } catch (const trainsite::scenarios::InputError& e) {
     std::cerr << e.what() << "\n";
     return 2;

@@ -8,6 +8,9 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "models/site/sensitivity.h"
+#include "models/plan.h"
+#include "reports/plan_section.h"
 #include "reports/store.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/errors.h"
@@ -43,7 +46,9 @@ reports::ReportData sweep_data(const std::string& path, const models::Catalog& c
       if (s != ok.front().site && cat.find_site(s)) list.push_back(s);
     doc["sites"] = list;
     const models::Scenario sc = scenarios::scenario_from_yaml(doc, path, cat, {dir, {}, false});
-    best = reports::scenario_report(sc, models::estimate(sc), models::estimate);
+    models::Result r = models::estimate(sc);
+    models::add_robustness(sc, cat.sensitivity, r);
+    best = reports::scenario_report(sc, r, &cat);
   }
   return reports::sweep_report(std::filesystem::path(path).filename().string(), ok, store.count(), best);
 }
@@ -64,7 +69,10 @@ int cmd_report(const std::string& input, const std::string& out, const Common& c
     d = sweep_data(input, cat, dir);
   } else {
     const models::Scenario sc = scenarios::load_scenario(input, cat, {dir, c.overrides, false});
-    d = reports::scenario_report(sc, models::estimate(sc), models::estimate);
+    models::Result r = models::estimate(sc);
+    models::add_robustness(sc, cat.sensitivity, r);  // sensitivity, break-even, start months
+    d = reports::scenario_report(sc, r, &cat);
+    d.sections.push_back(reports::plan_section(models::plan(sc, {}, {}), sc));  // is there a faster layout?
   }
   if (ext == ".pdf") {
 #ifdef TRAINSITE_HAVE_PDF

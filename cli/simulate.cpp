@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "models/site/sensitivity.h"
 #include "reports/json.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/loader.h"
@@ -58,8 +59,9 @@ int cmd_simulate(const std::string& path, const SimulateArgs& a, const Common& c
   opt.trace = !a.trace.empty();
   const sim::DesResult des = sim::simulate(sc, opt);
   if (!a.trace.empty()) sim::write_trace(des, sc.name, a.trace);
-  const models::Result r = models::evaluate(sc, des.iteration, "des");
+  models::Result r = models::evaluate(sc, des.iteration, "des");
   if (c.json) {
+    models::add_robustness(sc, cat.sensitivity, r);  // re-runs the campaign on the DES iteration
     Json doc = reports::result_to_json(r);
     doc["fabric"] = fabric_to_json(des, 5);
     doc["des"] = {{"actors", des.actors}, {"flows", des.flows}};

@@ -1,8 +1,12 @@
 // `trainsite validate --microbench F.json|LOG`: predict every microbenchmark with the analytic
 // sub-models (gemm_time_s, memory_bound_s, the collective forms, the power fractions) under a
-// calibration, and report per-benchmark errors — so the GEMM and collective models are validated
-// on their own, apart from end-to-end training runs. Benchmarks the model cannot predict are
-// listed with "predicted": null and a reason, never dropped.
+// calibration, and report per-benchmark errors — so the GEMM, attention, memory-bound, launch and
+// collective models are validated on their own, apart from end-to-end training runs. Benchmarks the
+// model cannot predict are listed with "predicted": null and a reason, never dropped.
+//
+// Errors are summarized per kind (gemm, attention, elementwise, launch, hbm, host, p2p, collective,
+// power) and per group within a kind: GEMM by precision, attention by direction and mask, each
+// elementwise operator on its own.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,8 +14,9 @@
 #include <iostream>
 #include <map>
 
-#include "cli/commands.h"
 #include "calibration/fit.h"
+#include "cli/commands.h"
+#include "models/step/attention.h"
 #include "models/step/gemm.h"
 #include "reports/json.h"
 #include "scenarios/catalog_loader.h"
@@ -26,7 +31,7 @@ using reports::tidy;
 namespace {
 
 struct Row {
-  std::string id, kind, unit = "s";
+  std::string id, kind, group, unit = "s";
   double measured = 0;
   std::optional<double> predicted{};
   std::string reason{};
@@ -49,7 +54,7 @@ std::vector<Row> predict(const calibration::Measurements& m, const Gpu* gpu, con
   const std::string no_gpu = "GPU unknown: name it with --gpu";
   for (const auto& g : m.gemm) {
     Row r{fmt::format("{}.{}", g.name.empty() ? fmt::format("{}x{}x{}", g.m, g.n, g.k) : g.name, g.dtype),
-          "gemm"};
+          "gemm", "gemm." + g.dtype};
     r.measured = g.time_s;
     const Precision p = precision_of(g.dtype);
     if (!gpu)
@@ -62,7 +67,7 @@ std::vector<Row> predict(const calibration::Measurements& m, const Gpu* gpu, con
     rows.push_back(r);
   }
   for (const auto& h : m.hbm) {
-    Row r{fmt::format("hbm.{}.{}", h.kind, h.bytes), "hbm"};
+    Row r{fmt::format("hbm.{}.{}", h.kind, h.bytes), "hbm", "hbm"};
     r.measured = h.time_s;
     if (gpu)
       r.predicted = memory_bound_s(device_for(*gpu, Precision::bf16, cal), h.bytes);
@@ -71,7 +76,7 @@ std::vector<Row> predict(const calibration::Measurements& m, const Gpu* gpu, con
     rows.push_back(r);
   }
   for (const auto& h : m.host) {
-    Row r{fmt::format("host.{}.{}", h.kind, h.bytes), "host"};
+    Row r{fmt::format("host.{}.{}", h.kind, h.bytes), "host", "host"};
     r.measured = h.time_s;
     // No host-link efficiency in the model: the datasheet PCIe rate per direction.
     if (gpu)
@@ -81,7 +86,7 @@ std::vector<Row> predict(const calibration::Measurements& m, const Gpu* gpu, con
     rows.push_back(r);
   }
   for (const auto& x : m.p2p) {
-    Row r{fmt::format("p2p.{}-{}", x.src, x.dst), "p2p"};
+    Row r{fmt::format("p2p.{}-{}", x.src, x.dst), "p2p", "p2p"};
     r.measured = x.time_s;
     const Link l = measured_link(gpu, cal, o, 2, 1);
     if (l.busbw_Bps > 0)
@@ -94,7 +99,7 @@ std::vector<Row> predict(const calibration::Measurements& m, const Gpu* gpu, con
     Row r{
         fmt::format("nccl.{}.n{}{}.{}{}", c.op, c.ranks, c.nodes > 1 ? fmt::format(".nodes{}", c.nodes) : "",
                     c.bytes, c.in_place ? ".in_place" : ""),
-        "collective"};
+        "collective", "collectives"};
     r.measured = c.time_s;
     Collective op;
     if (!parse_collective(c.op, op)) {
@@ -110,8 +115,58 @@ std::vector<Row> predict(const calibration::Measurements& m, const Gpu* gpu, con
     }
     rows.push_back(r);
   }
+  for (const auto& a : m.attention) {
+    const std::string mask = a.causal ? "causal" : "non_causal";
+    Row r{fmt::format("{}.{}",
+                      a.name.empty() ? fmt::format("attention.b{}.h{}.s{}.d{}.{}", a.batch, a.heads, a.seq_q,
+                                                   a.head_dim, mask)
+                                     : a.name,
+                      a.direction),
+          "attention", fmt::format("attention.{}.{}", a.direction, mask)};
+    r.measured = a.time_s;
+    const auto kernel = gpu ? attention_kernel_of(a.impl, *gpu) : std::nullopt;
+    if (!gpu) {
+      r.reason = no_gpu;
+    } else if (!kernel) {
+      r.reason = fmt::format("no kernel class for '{}' on {} (arch {})", a.impl, gpu->id, gpu->arch);
+    } else {
+      AttentionShape s;
+      s.batch = a.batch;
+      s.heads = a.heads;
+      s.kv_heads = a.kv_heads;
+      s.seq_q = a.seq_q;
+      s.seq_k = a.seq_k;
+      s.head_dim = a.head_dim;
+      s.head_dim_v = a.head_dim_v;
+      s.causal = a.causal;
+      const Device d = device_for(*gpu, Precision::bf16, cal);  // attention runs in 16 bit
+      r.predicted =
+          a.direction == "bwd" ? attention_bwd_s(d, *gpu, s, *kernel) : attention_fwd_s(d, *gpu, s, *kernel);
+    }
+    rows.push_back(r);
+  }
+  for (const auto& e : m.elementwise) {
+    Row r{e.tokens > 0 ? fmt::format("elementwise.{}.{}x{}", e.kind, e.tokens, e.hidden)
+                       : fmt::format("elementwise.{}.{}", e.kind, e.elements),
+          "elementwise", "elementwise." + e.kind};
+    r.measured = e.time_s;
+    if (gpu)
+      r.predicted = memory_bound_record_s(*gpu, cal, e.bytes, e.kernels);
+    else
+      r.reason = no_gpu;
+    rows.push_back(r);
+  }
+  for (const auto& l : m.launch) {
+    Row r{fmt::format("launch.{}", l.kind), "launch", "launch"};
+    r.measured = l.time_s_per_kernel;
+    if (l.kind == "graph_chain")
+      r.reason = "kernels launched as one CUDA graph: the model's kernel_launch_s is per eager launch";
+    else
+      r.predicted = cal.kernel_launch_s;  // memory_bound_s of an empty kernel
+    rows.push_back(r);
+  }
   for (const auto& p : m.power) {
-    Row r{fmt::format("power.{}", p.load), "power", "W"};
+    Row r{fmt::format("power.{}", p.load), "power", "power", "W"};
     r.measured = p.power_w;
     if (!gpu)
       r.reason = no_gpu;
@@ -126,7 +181,7 @@ std::vector<Row> predict(const calibration::Measurements& m, const Gpu* gpu, con
     rows.push_back(r);
   }
   for (const auto& t : m.training) {
-    Row r{fmt::format("training.iteration{}", t.iteration), "training"};
+    Row r{fmt::format("training.iteration{}", t.iteration), "training", "training"};
     r.measured = t.step_time_s;
     r.reason = "end-to-end iteration: predict it from a scenario (trainsite validate --data)";
     rows.push_back(r);
@@ -145,13 +200,14 @@ Json microbench_report(const calibration::Measurements& m, const Gpu* gpu, const
   doc["gpu"] = gpu ? gpu->id : "";
   doc["calibration"] = cal.name;
   doc["benchmarks"] = Json::array();
-  std::map<std::string, std::vector<double>> by_kind;
+  std::map<std::string, std::vector<double>> by_kind, by_group;
   std::vector<double> all;
   size_t unsupported = 0;
   for (const auto& r : rows) {
     Json j;
     j["id"] = r.id;
     j["kind"] = r.kind;
+    j["group"] = r.group;
     j["unit"] = r.unit;
     j["measured"] = tidy(r.measured);
     if (r.predicted) {
@@ -159,6 +215,7 @@ Json microbench_report(const calibration::Measurements& m, const Gpu* gpu, const
       j["predicted"] = tidy(*r.predicted);
       j["rel_error"] = tidy(err);
       by_kind[r.kind].push_back(std::abs(err));
+      by_group[r.group].push_back(std::abs(err));
       all.push_back(std::abs(err));
     } else {
       j["predicted"] = nullptr;
@@ -168,12 +225,16 @@ Json microbench_report(const calibration::Measurements& m, const Gpu* gpu, const
     }
     doc["benchmarks"].push_back(j);
   }
-  Json kinds;
-  for (const auto& [k, v] : by_kind)
-    kinds[k] = {{"count", v.size()},
+  const auto summary = [](const std::map<std::string, std::vector<double>>& groups) {
+    Json out = Json::object();
+    for (const auto& [k, v] : groups)
+      out[k] = {{"count", v.size()},
                 {"median_abs_rel_error", tidy(median(v))},
                 {"max_abs_rel_error", tidy(*std::max_element(v.begin(), v.end()))}};
-  doc["by_kind"] = kinds;
+    return out;
+  };
+  doc["by_kind"] = summary(by_kind);
+  doc["by_group"] = summary(by_group);
   doc["predicted_benchmarks"] = all.size();
   doc["unsupported_benchmarks"] = unsupported;
   doc["median_abs_rel_error"] = tidy(median(all));
@@ -216,11 +277,11 @@ int cmd_validate_microbench(const std::string& file, const std::string& calibrat
                  show(r["measured"].get<double>()), show(r["predicted"].get<double>()),
                  100 * r["rel_error"].get<double>());
   }
-  fmt::print("\n");
-  for (const auto& [k, v] : doc["by_kind"].items())
-    fmt::print("{:<12} {:>4} benchmarks: median |error| {:.1f}%, max {:.1f}%\n", k, v["count"].get<size_t>(),
+  fmt::print("\n{:<34}{:>6}{:>16}{:>12}\n", "kind", "count", "median |error|", "max");
+  for (const auto& [k, v] : doc["by_group"].items())
+    fmt::print("{:<34}{:>6}{:>15.1f}%{:>11.1f}%\n", k, v["count"].get<size_t>(),
                100 * v["median_abs_rel_error"].get<double>(), 100 * v["max_abs_rel_error"].get<double>());
-  fmt::print("all          {:>4} predicted ({} unsupported): median |error| {:.1f}%, max {:.1f}%\n",
+  fmt::print("all {:>4} predicted ({} unsupported): median |error| {:.1f}%, max {:.1f}%\n",
              doc["predicted_benchmarks"].get<size_t>(), doc["unsupported_benchmarks"].get<size_t>(),
              100 * doc["median_abs_rel_error"].get<double>(), 100 * doc["max_abs_rel_error"].get<double>());
   return 0;

@@ -4,17 +4,23 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QCursor>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QHorizontalStackedBarSeries>
 #include <QLabel>
 #include <QLocale>
+#include <QSignalBlocker>
 #include <QStackedBarSeries>
 #include <QStackedWidget>
+#include <QTabWidget>
 #include <QToolTip>
+#include <QVBoxLayout>
 #include <QValueAxis>
 
 #include "gui/campaign_charts.h"
+#include "gui/robustness_charts.h"
 
 namespace trainsite::gui {
 
@@ -61,19 +67,108 @@ CompareCharts::CompareCharts(QWidget* parent) : QWidget(parent) {
   breakdown_ = make_view();
   monthly_ = new QStackedWidget;
   interruptions_ = new QStackedWidget;
-  auto* grid = new QGridLayout(this);
+  auto* overview = new QWidget;
+  auto* grid = new QGridLayout(overview);
   grid->setContentsMargins(0, 0, 0, 0);
   grid->addWidget(cost_, 0, 0);
   grid->addWidget(breakdown_, 0, 1);
   grid->addWidget(monthly_, 1, 0);
   grid->addWidget(interruptions_, 1, 1);
+
+  auto* robust = new QWidget;
+  auto* rv = new QVBoxLayout(robust);
+  rv->setContentsMargins(0, 0, 0, 0);
+  auto* pick = new QHBoxLayout;
+  tornado_site_ = new QComboBox;
+  tornado_site_->setObjectName(QStringLiteral("tornadoSite"));
+  tornado_site_->setToolTip(tr("Site whose sensitivity is shown"));
+  pick->addWidget(new QLabel(tr("Sensitivity of:")));
+  pick->addWidget(tornado_site_);
+  pick->addStretch(1);
+  rv->addLayout(pick);
+  auto* charts = new QHBoxLayout;
+  tornado_ = new QStackedWidget;
+  start_month_ = new QStackedWidget;
+  charts->addWidget(tornado_, 3);
+  charts->addWidget(start_month_, 2);
+  rv->addLayout(charts, 1);
+  connect(tornado_site_, &QComboBox::currentIndexChanged, this, [this] { show_tornado(); });
+
+  pages_ = new QTabWidget;
+  pages_->setDocumentMode(true);
+  pages_->addTab(overview, tr("Cost and time"));
+  pages_->addTab(robust, tr("Sensitivity and start month"));
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(pages_);
+  connect(pages_, &QTabWidget::currentChanged, this, [this](int page) {
+    if (page == 1 && !robust_done_) compute_robustness();
+  });
 }
 
-void CompareCharts::set_results(const models::Result& analytic, const std::optional<models::Result>& des) {
+void CompareCharts::set_results(const models::Result& analytic, const std::optional<models::Result>& des,
+                                Robustness robustness) {
   const models::Result& shown = des ? *des : analytic;
   update_cost(shown);
   update_breakdown(analytic, des);
   update_campaign(shown);
+  update_robustness(analytic, std::move(robustness));
+}
+
+namespace {
+
+void replace_in(QStackedWidget* slot, QWidget* w) {
+  while (slot->count()) {
+    QWidget* old = slot->widget(0);
+    slot->removeWidget(old);
+    old->deleteLater();
+  }
+  slot->addWidget(w);
+}
+
+}  // namespace
+
+void CompareCharts::update_robustness(const models::Result& analytic, Robustness robustness) {
+  robust_ = analytic;
+  robustness_ = std::move(robustness);
+  robust_done_ = !analytic.sites.empty() && !analytic.sites.front().sensitivity.empty();
+  if (pages_->currentIndex() == 1 || robust_done_) {
+    compute_robustness();
+    return;
+  }
+  replace_in(tornado_, new QLabel(tr("Open this page to run the sensitivity analysis.")));
+  replace_in(start_month_, new QLabel);
+}
+
+void CompareCharts::compute_robustness() {
+  if (!robust_) return;
+  if (!robust_done_ && robustness_) {
+    try {
+      robustness_(*robust_);
+    } catch (const std::exception&) {  // the base run worked; a changed run that fails leaves gaps
+    }
+    robust_done_ = true;
+  }
+  // Default to the cheapest site: its tornado says what could make it lose.
+  size_t cheapest = 0;
+  for (size_t i = 1; i < robust_->sites.size(); ++i)
+    if (robust_->sites[i].cost.total < robust_->sites[cheapest].cost.total) cheapest = i;
+  const QString keep = tornado_site_->currentText();
+  {
+    const QSignalBlocker block(tornado_site_);
+    tornado_site_->clear();
+    for (const auto& s : robust_->sites) tornado_site_->addItem(QString::fromStdString(s.site));
+    const int again = tornado_site_->findText(keep);
+    tornado_site_->setCurrentIndex(again >= 0 ? again : int(cheapest));
+  }
+  show_tornado();
+  replace_in(start_month_, start_month_chart(*robust_));
+}
+
+void CompareCharts::show_tornado() {
+  if (!robust_) return;
+  const int i = tornado_site_->currentIndex();
+  replace_in(tornado_, tornado_chart(*robust_, i < 0 ? robust_->sites.size() : size_t(i)));
 }
 
 void CompareCharts::update_cost(const models::Result& r) {

@@ -97,6 +97,14 @@ Validation ScenarioDocument::validate() const {
     v.full_message = QString::fromStdString(e.what());
     v.field = QString::fromStdString(e.field());
     v.line = e.where().line;
+    try {
+      scenarios::LoadOptions opt;
+      opt.data_dir = data_dir_;
+      opt.parse_only = true;
+      v.planning =
+          scenarios::scenario_from_yaml(parse_yaml_text(text_.toStdString(), file), file, catalog_, opt);
+    } catch (const std::exception&) {  // something besides the layout is wrong: nothing to plan
+    }
   } catch (const std::exception& e) {  // yaml-cpp conversions the loader did not wrap
     v.message = v.full_message = QString::fromStdString(e.what());
   }

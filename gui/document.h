@@ -20,6 +20,9 @@ struct Validation {
   QString full_message;                      // file:line:column: error: field '...': message
   QString field;                             // dotted field path, e.g. "parallelism.tp"
   int line = 0;                              // 1-based; 0 = unknown
+  // When only the layout or memory check fails: the scenario without those checks, which is what the
+  // planner needs (it finds a layout that is valid).
+  std::optional<models::Scenario> planning;
   bool ok() const { return scenario.has_value(); }
 };
 

@@ -23,10 +23,12 @@
 
 #include "gui/catalog_browser.h"
 #include "gui/charts.h"
+#include "gui/plan_panel.h"
 #include "gui/report_export.h"
 #include "gui/results_model.h"
 #include "gui/scenario_form.h"
 #include "gui/sweep_browser.h"
+#include "models/site/sensitivity.h"
 
 namespace trainsite::gui {
 
@@ -100,6 +102,8 @@ void MainWindow::build_actions() {
   estimate_act_->setToolTip(tr("Analytic estimate per site (F5); it also updates as you edit"));
   simulate_act_ = run->addAction(tr("&Simulate"), QKeySequence(Qt::Key_F6), this, &MainWindow::simulate);
   cancel_act_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), &runner_, &Runner::cancel);
+  plan_act_ = run->addAction(tr("&Plan"), QKeySequence(Qt::Key_F7), this, &MainWindow::plan);
+  plan_act_->setToolTip(tr("Search every valid layout of this cluster and fill the form with the fastest (F7)"));
   cancel_act_->setEnabled(false);
   cancel_act_->setToolTip(tr("Stop the running simulation (Esc)"));
 
@@ -115,7 +119,7 @@ void MainWindow::build_actions() {
   bar->addSeparator();
   bar->addActions({undo_act_, redo_act_});
   bar->addSeparator();
-  bar->addActions({estimate_act_, simulate_act_, cancel_act_});
+  bar->addActions({estimate_act_, simulate_act_, cancel_act_, plan_act_});
   rebuild_recent_menu();
 }
 
@@ -159,6 +163,12 @@ void MainWindow::build_layout() {
   result_tabs_->addTab(compare, tr("Compare sites"));
   result_tabs_->addTab(new CatalogBrowser(doc_.catalog()), tr("Catalog"));
   result_tabs_->addTab(sweeps_, tr("Sweeps"));
+  plan_ = new PlanPanel(&doc_);
+  result_tabs_->addTab(plan_, tr("Plan"));
+  connect(plan_, &PlanPanel::applied, this, [this](const QString& m) {
+    message(m.toHtmlEscaped() + tr(" (Edit ▸ Undo restores yours)"));
+    refresh_now();
+  });
 
   auto* main = new QSplitter(Qt::Horizontal);
   main->addWidget(editor_tabs_);
@@ -235,6 +245,7 @@ void MainWindow::refresh_now() {
       validation_.ok() ? (sim_ok ? tr("DES iteration + campaign per site in the background (F6)") : why)
                        : tr("Fix the scenario first: ") + validation_.message);
   estimate_act_->setEnabled(validation_.ok());
+  plan_act_->setEnabled(validation_.ok() || validation_.planning);  // planning fixes a bad layout
   if (!validation_.ok()) {
     analytic_.reset();
     state_->setText(tr("Invalid scenario"));
@@ -264,7 +275,12 @@ void MainWindow::show_results() {
   const models::Result& shown = des_ ? *des_ : *analytic_;
   site_model_->set_result(shown);
   charts_->setVisible(true);
-  charts_->set_results(*analytic_, des_);
+  // The sensitivity and start-month page re-runs the model (models::add_robustness, ~15 ms for two sites,
+  // ~0.1 s for five sites and a long run): done when that page is shown, not on every keystroke.
+  charts_->set_results(*analytic_, des_,
+                       [sc = *validation_.scenario, ranges = doc_.catalog().sensitivity](models::Result& r) {
+                         models::add_robustness(sc, ranges, r);
+                       });
   const auto& sc = *validation_.scenario;
   summary_->setText(
       tr("<b>%1</b> — %2 on %3 × %4 (%5 nodes), tp %6 · pp %7 · dp %8 · %9 engine. "
@@ -291,6 +307,14 @@ void MainWindow::simulate() {
     message(why.toHtmlEscaped());
 }
 
+void MainWindow::plan() {
+  refresh_now();
+  const auto& sc = validation_.ok() ? validation_.scenario : validation_.planning;
+  if (!sc || plan_->running()) return;
+  show_tab(QStringLiteral("plan"));
+  plan_->start(*sc);
+}
+
 void MainWindow::show_tab(const QString& name) {
   if (name == "form")
     editor_tabs_->setCurrentIndex(0);
@@ -302,6 +326,12 @@ void MainWindow::show_tab(const QString& name) {
     result_tabs_->setCurrentIndex(1);
   else if (name == "sweeps")
     result_tabs_->setCurrentIndex(2);
+  else if (name == "plan")
+    result_tabs_->setCurrentWidget(plan_);
+  else if (name == "sensitivity") {  // the compare tab's second page: tornado and start months
+    result_tabs_->setCurrentIndex(0);
+    charts_->pages()->setCurrentIndex(1);
+  }
 }
 
 void MainWindow::update_title() {

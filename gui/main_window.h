@@ -21,6 +21,7 @@ class QToolButton;
 namespace trainsite::gui {
 
 class CompareCharts;
+class PlanPanel;
 class ScenarioForm;
 class SiteTableModel;
 class SweepBrowser;
@@ -37,7 +38,8 @@ class MainWindow : public QMainWindow {
   // Validate and estimate now (the editor does it 150 ms after the last keystroke).
   void refresh_now();
   void simulate();
-  void show_tab(const QString& name);  // compare | catalog | sweeps | form | yaml
+  void plan();  // the planner on the current scenario (Plan tab); fills the form with its layout
+  void show_tab(const QString& name);  // compare | sensitivity | catalog | sweeps | plan | form | yaml
 
   ScenarioDocument* document() { return &doc_; }
   ScenarioForm* form() const { return form_; }
@@ -47,6 +49,8 @@ class MainWindow : public QMainWindow {
   QAction* estimate_action() const { return estimate_act_; }
   QAction* simulate_action() const { return simulate_act_; }
   QAction* cancel_action() const { return cancel_act_; }
+  QAction* plan_action() const { return plan_act_; }
+  PlanPanel* plan_panel() const { return plan_; }
   const Validation& validation() const { return validation_; }
   const std::optional<models::Result>& analytic() const { return analytic_; }
   const std::optional<models::Result>& des() const { return des_; }
@@ -89,6 +93,8 @@ class MainWindow : public QMainWindow {
   SiteTableModel* site_model_ = nullptr;
   CompareCharts* charts_ = nullptr;
   SweepBrowser* sweeps_ = nullptr;
+  PlanPanel* plan_ = nullptr;
+  QAction* plan_act_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* state_ = nullptr;
   QMenu* recent_menu_ = nullptr;

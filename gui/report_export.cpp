@@ -6,6 +6,7 @@
 #include <QWidget>
 
 #ifdef TRAINSITE_GUI_HAS_REPORT
+#include "models/site/sensitivity.h"
 #include "reports/report.h"
 #include "reports/report_pdf.h"
 #include "reports/store.h"
@@ -27,9 +28,12 @@ bool write_report(const ScenarioDocument& doc, const models::Result& shown, cons
     return false;
   }
   try {
-    // The report's content (tables, charts, ±20% sensitivity) comes from the reports library; the
-    // sensitivity re-runs the analytic estimate.
-    const reports::ReportData d = reports::scenario_report(*v.scenario, shown, models::estimate);
+    // The report's content comes from the reports library; the sensitivity, break-even and start-month
+    // pages re-run the model on the shown result (models::add_robustness).
+    models::Result r = shown;
+    if (r.sites.empty() || r.sites.front().sensitivity.empty())
+      models::add_robustness(*v.scenario, doc.catalog().sensitivity, r);
+    const reports::ReportData d = reports::scenario_report(*v.scenario, r, &doc.catalog());
     const QString ext = QFileInfo(path).suffix().toLower();
     if (ext == "pdf")
       reports::write_report_pdf(d, path.toStdString());

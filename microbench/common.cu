@@ -95,6 +95,13 @@ int iterations_for(double probe_s, double target_s, int min_iters, int max_iters
   return static_cast<int>(std::clamp(n, double(min_iters), double(max_iters)));
 }
 
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 bool Options::wants(const std::string& s) const {
   return sections.empty() || std::find(sections.begin(), sections.end(), s) != sections.end();
 }

@@ -4,8 +4,8 @@
 // section that fails records "error: ..." and the others still run. The file is rewritten
 // (atomically) after every section, so an interrupted run keeps what it measured.
 //
-//   trainsite-microbench --out out/microbench-h100.json [--quick] [--budget-s 200]
-//                        [--sections gemm,hbm,host,p2p,nccl,power] [--gpus N]
+//   trainsite-microbench --out out/microbench-h100.json [--quick] [--budget-s 300] [--gpus N]
+//                        [--sections gemm,hbm,host,p2p,nccl,attention,elementwise,launch,power]
 #include <cublasLt.h>
 #include <unistd.h>
 
@@ -81,6 +81,7 @@ std::string system_json(const Options& o, const Nvml& nvml) {
       .str("cuda_runtime", version_string(rt, 1000, 10))
       .str("cublaslt", std::to_string(cublasLtGetVersion()))
       .str("nccl", nccl_version())
+      .str("cudnn", cudnn_version())
       .num("power_limit_w", nvml.power_limit_w(0))
       .raw("clocks", clocks.dump())
       .str("nvml", nvml.available() ? "ok" : "unavailable: " + nvml.why_unavailable());
@@ -108,7 +109,7 @@ std::string power_record(const Nvml& nvml, const std::string& load, const std::s
 
 struct Args {
   std::string out = "out/microbench.json";
-  double budget_s = 200;
+  double budget_s = 300;
   Options opt;
 };
 
@@ -131,10 +132,14 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--sections") {
       std::stringstream ss(next());
       for (std::string s; std::getline(ss, s, ',');) a.opt.sections.push_back(s);
+    } else if (k == "--check-cudnn-graphs") {
+      // Offline check (no GPU needed): does cuDNN accept the attention graphs' nodes?
+      std::fputs(check_attention_graphs().c_str(), stdout);
+      std::exit(0);
     } else if (k == "-h" || k == "--help") {
       std::puts(
           "trainsite-microbench --out FILE.json [--quick] [--budget-s S] [--gpus N] "
-          "[--sections gemm,hbm,host,p2p,nccl,power]");
+          "[--sections gemm,hbm,host,p2p,nccl,attention,elementwise,launch,power]");
       std::exit(0);
     } else {
       throw std::runtime_error("unknown argument " + k);
@@ -168,7 +173,26 @@ int main(int argc, char** argv) {
   const auto t0 = Clock::now();
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    std::fprintf(stderr, "trainsite-microbench: no CUDA GPU visible\n");
+    // Still write the document, every requested section "skipped", so a batch job's output says why it
+    // is empty; the exit code says nothing was measured.
+    cudaGetLastError();
+    const std::string why = "skipped: no CUDA GPU visible";
+    std::string text =
+        "{\n  \"schema\": \"trainsite/microbench/v1\",\n  \"source\": \"trainsite-microbench\",\n";
+    text += "  \"created_utc\": " + json_string(utc_now()) +
+            ",\n  \"system\": {\"gpu_count\": 0, \"cudnn\": " + json_string(cudnn_version()) + "}";
+    for (const char* name :
+         {"gemm", "hbm", "host", "p2p", "nccl", "attention", "elementwise", "launch", "power"})
+      if (a.opt.wants(name))
+        text += ",\n  " + json_string(name) + ": {\"status\": " + json_string(why) + ", \"results\": []}";
+    text += "\n}\n";
+    try {
+      write_atomic(a.out, text);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "trainsite-microbench: %s\n", e.what());
+    }
+    std::fprintf(stderr, "trainsite-microbench: no CUDA GPU visible; wrote %s with every section skipped\n",
+                 a.out.c_str());
     return 1;
   }
   Options& o = a.opt;
@@ -198,9 +222,12 @@ int main(int argc, char** argv) {
   const bool power_on = o.wants("power") && nvml.available();
   if (power_on) power.push_back(power_record(nvml, "idle", "idle", all, 1.5, nullptr, ""));
 
-  const double scale = a.budget_s / 200.0;
-  const std::pair<const char*, double> shares[] = {
-      {"gemm", 70}, {"hbm", 10}, {"host", 10}, {"p2p", 20}, {"nccl", 60}};
+  // Seconds per section at the default 300 s budget (scaled with --budget-s). Attention includes cuDNN's
+  // run-time kernel compilation the first time a shape is planned.
+  const double scale = a.budget_s / 300.0;
+  const std::pair<const char*, double> shares[] = {{"gemm", 70},        {"hbm", 10},  {"host", 10},
+                                                   {"p2p", 20},         {"nccl", 60}, {"attention", 90},
+                                                   {"elementwise", 30}, {"launch", 5}};
   for (const auto& [name, share] : shares) {
     if (!o.wants(name)) continue;
     std::fprintf(stderr, "[%6.1f s] %s ...\n", seconds_since(t0), name);
@@ -208,11 +235,14 @@ int main(int argc, char** argv) {
     try {
       const std::string n = name;
       const double b = share * scale;
-      sec = n == "gemm"   ? run_gemm(o, b)
-            : n == "hbm"  ? run_hbm(o, b)
-            : n == "host" ? run_host(o, b)
-            : n == "p2p"  ? run_p2p(o, b)
-                          : run_nccl(o, b);
+      sec = n == "gemm"          ? run_gemm(o, b)
+            : n == "hbm"         ? run_hbm(o, b)
+            : n == "host"        ? run_host(o, b)
+            : n == "p2p"         ? run_p2p(o, b)
+            : n == "nccl"        ? run_nccl(o, b)
+            : n == "attention"   ? run_attention(o, b)
+            : n == "elementwise" ? run_elementwise(o, b)
+                                 : run_launch(o, b);
     } catch (const std::exception& e) {
       sec.status = std::string("error: ") + e.what();
       cudaGetLastError();

@@ -57,6 +57,38 @@ struct Budget {
 // Iterations that make one timed batch last about `target_s`, from one probe of `probe_s`.
 int iterations_for(double probe_s, double target_s, int min_iters, int max_iters);
 
+double median(std::vector<double> v);
+
+// Median over `repeats` timed batches of the mean seconds per call of `op` on stream `s`, measured
+// with CUDA events after one warm-up call; each batch runs enough calls to last about `target_s`.
+// The median keeps one slow batch (clock ramp, a neighbour's burst) from moving the figure.
+template <class Op>
+double time_median(cudaStream_t s, double target_s, int repeats, int max_iters, Op op) {
+  cudaEvent_t e0, e1;
+  MB_CUDA(cudaEventCreate(&e0));
+  MB_CUDA(cudaEventCreate(&e1));
+  op();  // warm-up: lazy module loading, plan caches, clocks
+  MB_CUDA(cudaEventRecord(e0, s));
+  op();
+  MB_CUDA(cudaEventRecord(e1, s));
+  MB_CUDA(cudaEventSynchronize(e1));
+  float ms = 0;
+  MB_CUDA(cudaEventElapsedTime(&ms, e0, e1));
+  const int iters = iterations_for(ms * 1e-3, target_s, 1, max_iters);
+  std::vector<double> per_call;
+  for (int r = 0; r < repeats; ++r) {
+    MB_CUDA(cudaEventRecord(e0, s));
+    for (int i = 0; i < iters; ++i) op();
+    MB_CUDA(cudaEventRecord(e1, s));
+    MB_CUDA(cudaEventSynchronize(e1));
+    MB_CUDA(cudaEventElapsedTime(&ms, e0, e1));
+    per_call.push_back(ms * 1e-3 / iters);
+  }
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  return median(per_call);
+}
+
 // Fill a device buffer with deterministic pseudo-random values of the element type
 // ("f32", "bf16", "f16", "fp8e4m3"), so tensor cores see realistic data (zeros draw less power).
 void fill_random(void* p, size_t elems, const std::string& type, uint32_t seed, cudaStream_t s);
@@ -68,8 +100,14 @@ struct Options {
   bool wants(const std::string& s) const;
 };
 
-// Benchmark sections (gemm.cu, memory.cu, collectives.cu).
+// Benchmark sections (gemm.cu, memory.cu, collectives.cu, attention.cu, elementwise.cu, launch.cu).
 Section run_gemm(const Options& o, double budget_s);
+Section run_attention(const Options& o, double budget_s);    // cuDNN fused SDPA, fwd and bwd
+Section run_elementwise(const Options& o, double budget_s);  // norms, activations, FP8 cast, Adam
+Section run_launch(const Options& o, double budget_s);       // per-kernel launch overhead
+std::string cudnn_version();                                 // "" when cuDNN cannot be loaded
+// Builds every attention graph variant's nodes without a GPU (--check-cudnn-graphs): a report per variant.
+std::string check_attention_graphs();
 Section run_hbm(const Options& o, double budget_s);
 Section run_host(const Options& o, double budget_s);
 Section run_p2p(const Options& o, double budget_s);

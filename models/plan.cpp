@@ -6,17 +6,20 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <stdexcept>
+#include <mutex>
 #include <tuple>
 
 #include "models/layout.h"
 #include "models/parallel.h"
+#include "models/plan_explain.h"
 #include "models/site/campaign.h"
 #include "models/site/power.h"
 #include "models/step/iteration.h"
 #include "models/step/memory.h"
 
 namespace trainsite::models {
+
+using namespace plan_detail;
 
 std::string to_string(Objective o) {
   switch (o) {
@@ -29,43 +32,6 @@ std::string to_string(Objective o) {
 }
 
 namespace {
-
-template <typename... A>
-std::string str(const char* f, A... a) {
-  char buf[400];
-  std::snprintf(buf, sizeof buf, f, a...);
-  return buf;
-}
-
-double objective_of(Objective o, const SiteResult& r, double tokens) {
-  switch (o) {
-    case Objective::time: return r.wall_clock_days;
-    case Objective::cost: return r.cost.total;
-    case Objective::co2: return r.co2_t;
-    case Objective::tokens_per_day: return r.wall_clock_days > 0 ? tokens / r.wall_clock_days : 0;
-  }
-  return r.wall_clock_days;
-}
-
-bool better(Objective o, double a, double b) {
-  return o == Objective::tokens_per_day ? a > b : a < b;
-}
-
-// Relative amount by which `a` is worse than `b` on the objective (> 0 = worse).
-double worse_by(Objective o, double a, double b) {
-  if (b == 0) return 0;
-  return o == Objective::tokens_per_day ? (b - a) / b : (a - b) / b;
-}
-
-std::string objective_text(Objective o, double v, const std::string& currency) {
-  switch (o) {
-    case Objective::time: return str("%.1f days", v);
-    case Objective::cost: return str("%.4g %s", v, currency.c_str());
-    case Objective::co2: return str("%.0f t CO2", v);
-    case Objective::tokens_per_day: return str("%.3g tokens/day", v);
-  }
-  return "";
-}
 
 // A cluster to search: a GPU type (variant) at a size.
 struct ClusterJob {
@@ -81,13 +47,6 @@ auto key_of(const PlanPoint& p) {
   const auto& l = p.layout;
   return std::make_tuple(p.gpu, p.nodes, l.tp, l.pp, l.cp, l.ep, l.micro_batch, l.virtual_stages, l.zero,
                          int(l.recompute));
-}
-
-Scenario configured(const Scenario& variant, int nodes, const LayoutChoice& l) {
-  Scenario sc = variant;
-  sc.cluster.nodes = nodes;
-  apply_layout(sc, l);
-  return sc;
 }
 
 // The site model for one configuration at one site, with the constraints applied.
@@ -106,6 +65,7 @@ PlanPoint evaluate_at(const Scenario& cluster_sc, const LayoutCandidate& c, cons
   try {
     const Result r = evaluate(sc, c.iteration, "analytic");
     p.site = r.sites.front();
+    p.evaluated = true;
   } catch (const PowerCapError& e) {
     p.site.site = site.id;
     p.violation = "power_cap";
@@ -134,7 +94,7 @@ PlanPoint evaluate_at(const Scenario& cluster_sc, const LayoutCandidate& c, cons
     p.detail = str("%.1f days > the %.4g-day deadline", r.wall_clock_days, o.deadline_days);
   } else if (o.budget > 0 && r.cost.total > o.budget) {
     p.violation = "budget";
-    p.detail = str("%.4g %s > the budget of %.4g", r.cost.total, currency.c_str(), o.budget);
+    p.detail = str("%.0f %s > the budget of %.0f", r.cost.total, currency.c_str(), o.budget);
   }
   return p;
 }
@@ -151,145 +111,14 @@ bool ranks_before(Objective o, const PlanPoint& a, const PlanPoint& b) {
   return a.gpus() < b.gpus();
 }
 
-// The largest per-step term by which `a` is slower than `b` (global batch is the same, so steps
-// of any two configurations do the same work).
-std::string slower_term(const Iteration& a, const Iteration& b) {
-  const std::pair<const char*, double> terms[] = {{"compute", a.compute_s - b.compute_s},
-                                                  {"TP communication", a.tp_comm_s - b.tp_comm_s},
-                                                  {"pipeline bubble", a.pp_bubble_s - b.pp_bubble_s},
-                                                  {"pipeline p2p", a.pp_comm_s - b.pp_comm_s},
-                                                  {"DP communication", a.dp_comm_s - b.dp_comm_s},
-                                                  {"CP communication", a.cp_comm_s - b.cp_comm_s},
-                                                  {"EP all-to-all", a.ep_comm_s - b.ep_comm_s},
-                                                  {"optimizer/other", a.other_s - b.other_s},
-                                                  {"I/O stall", a.io_stall_s - b.io_stall_s}};
-  const auto* worst = std::max_element(std::begin(terms), std::end(terms),
-                                       [](const auto& x, const auto& y) { return x.second < y.second; });
-  if (worst->second <= 0) return "";
-  return str("%s +%.3g s per step", worst->first, worst->second);
-}
-
-std::string config_text(const PlanPoint& p) {
-  return str("%d × %s (%d GPUs), %s", p.nodes, p.gpu.c_str(), p.gpus(), describe(p.layout).c_str());
-}
-
-std::string why_lost(Objective o, const PlanPoint& r, const PlanPoint& best, const std::string& currency) {
-  if (!r.feasible()) return r.detail;
-  const double d = worse_by(o, r.objective, best.objective);
-  std::string why = str("%.2f%% worse on %s (%s vs %s)", 100 * d, to_string(o).c_str(),
-                        objective_text(o, r.objective, currency).c_str(),
-                        objective_text(o, best.objective, currency).c_str());
-  std::string cause;
-  if (o == Objective::cost) {
-    const double de = r.site.cost.energy - best.site.cost.energy,
-                 dc = r.site.cost.capex - best.site.cost.capex,
-                 df = r.site.cost.facility - best.site.cost.facility;
-    if (std::max({de, dc, df}) > 0)
-      cause = de >= dc && de >= df ? str("energy +%.4g", de)
-              : dc >= df           ? str("capex +%.4g", dc)
-                                   : str("colocation +%.4g", df);
-    if (r.gpus() != best.gpus() || r.gpu != best.gpu)
-      cause += (cause.empty() ? "" : "; ") + str("%d vs %d GPUs", r.gpus(), best.gpus());
-  } else if (o == Objective::co2) {
-    cause = str("energy %+.0f MWh", r.site.energy_mwh - best.site.energy_mwh);
-  }
-  if (cause.empty() || o == Objective::time || o == Objective::tokens_per_day) {
-    const std::string term = slower_term(r.iteration, best.iteration);
-    if (!term.empty()) cause += (cause.empty() ? "" : "; ") + term;
-    if (r.gpus() != best.gpus() && o != Objective::cost)
-      cause += (cause.empty() ? "" : "; ") + str("%d vs %d GPUs", r.gpus(), best.gpus());
-  }
-  if (d == 0 && r.iteration.step_time_s > best.iteration.step_time_s)
-    cause = str("same %s, slower step (%.4g vs %.4g s)", to_string(o).c_str(), r.iteration.step_time_s,
-                best.iteration.step_time_s);
-  return cause.empty() ? why : why + ": " + cause;
-}
-
-// Shares of the step and what caps them.
-std::vector<PlanBound> step_bounds(const PlanPoint& b, const Scenario& cluster_sc) {
-  std::vector<PlanBound> out;
-  const Iteration& it = b.iteration;
-  const double t = it.step_time_s;
-  if (t <= 0) return out;
-  const auto& l = b.layout;
-  out.push_back({"compute", it.compute_s / t,
-                 str("GEMMs and kernels at tp %d, micro-batch %d, recompute %s: %.0f%% of the step", l.tp,
-                     l.micro_batch, to_string(l.recompute).c_str(), 100 * it.compute_s / t)});
-  const double tp = (it.tp_comm_s + it.cp_comm_s) / t;
-  if (l.tp == cluster_sc.cluster.gpus_per_node && l.tp > 1)
-    out.push_back({"tp_nvlink", tp,
-                   str("tp %d fills the %d-GPU NVLink domain (TP over the fabric is not searched); TP/CP "
-                       "communication %.1f%% of the step",
-                       l.tp, cluster_sc.cluster.gpus_per_node, 100 * tp)});
-  else if (tp > 0)
-    out.push_back(
-        {"tp_comm", tp,
-         str("tp %d inside the NVLink domain: TP/CP communication %.1f%% of the step", l.tp, 100 * tp)});
-  const double bubble = (it.pp_bubble_s + it.pp_comm_s) / t;
-  if (l.pp > 1)
-    out.push_back({"bubble", bubble,
-                   str("pp %d with %d micro-batches and %d virtual stages: bubble + p2p %.1f%% of the step",
-                       l.pp, it.micro_batches, it.virtual_stages, 100 * bubble)});
-  const double dp = it.dp_comm_s / t;
-  if (l.dp > 1)
-    out.push_back({"dp_fabric", dp,
-                   str("dp %d over %d×%.0f Gb/s %s: exposed DP/ZeRO %d traffic %.1f%% of the step", l.dp,
-                       cluster_sc.cluster.fabric.nics_per_node, cluster_sc.cluster.fabric.nic_gbps,
-                       cluster_sc.cluster.fabric.kind.c_str(), l.zero, 100 * dp)});
-  if (it.ep_comm_s > 0)
-    out.push_back({"ep_alltoall", it.ep_comm_s / t,
-                   str("ep %d all-to-all %.1f%% of the step", l.ep, 100 * it.ep_comm_s / t)});
-  return out;
-}
-
-// Settings that would be faster but do not fit in memory: what memory costs the chosen layout.
-std::vector<PlanBound> memory_bounds(const PlanPoint& b, const Scenario& cluster_sc) {
-  std::vector<PlanBound> out;
-  const auto& l = b.layout;
-  std::vector<std::pair<LayoutChoice, std::string>> tries;
-  const int per_replica = cluster_sc.workload.global_batch / std::max(1, l.dp);
-  for (int mb = l.micro_batch + 1; mb <= per_replica; ++mb)
-    if (per_replica % mb == 0) {
-      LayoutChoice x = l;
-      x.micro_batch = mb;
-      tries.push_back({x, str("micro-batch %d", mb)});
-      break;
-    }
-  if (l.recompute != Recompute::none) {
-    LayoutChoice x = l;
-    x.recompute = l.recompute == Recompute::full ? Recompute::selective : Recompute::none;
-    tries.push_back({x, "recompute " + to_string(x.recompute)});
-  }
-  if (l.zero > 0) {
-    LayoutChoice x = l;
-    x.zero = l.zero - 1;
-    tries.push_back({x, str("ZeRO %d", x.zero)});
-  }
-  if (l.pp > 1 && l.virtual_stages > 1) {
-    // More interleaving is limited by memory too; the engine already took the best that fits.
-  }
-  for (auto& [x, what] : tries) {
-    Scenario sc = configured(cluster_sc, b.nodes, x);
-    sc.sites.clear();
-    const auto problems = layout_problems(sc);
-    if (problems.size() != 1 || problems.front().rule != LayoutRule::memory) continue;
-    const Iteration it = analytic_iteration(sc);
-    const double gain = 1 - it.step_time_s / b.iteration.step_time_s;
-    if (gain <= 0) continue;
-    out.push_back({"memory", gain,
-                   str("%s would be %.1f%% faster per step but needs %.1f GB of %.0f GB", what.c_str(),
-                       100 * gain, memory_per_gpu(sc).total_GB(), cluster_sc.cluster.gpu.hbm_GB)});
-  }
-  return out;
-}
-
 }  // namespace
 
-PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o) {
-  if (variants.empty()) throw std::invalid_argument("plan: no scenario");
+PlanResult plan(const Scenario& base, const std::vector<Scenario>& variants_in, const PlanOptions& o) {
+  const std::vector<Scenario> own_only =
+      variants_in.empty() ? std::vector<Scenario>{base} : std::vector<Scenario>{};
+  const std::vector<Scenario>& variants = variants_in.empty() ? own_only : variants_in;
   PlanResult res;
   res.objective = o.objective;
-  const Scenario& base = variants.front();
   res.currency = base.economics.currency;
   const double tokens = base.workload.tokens;
   const double steps = tokens / (double(base.workload.global_batch) * base.workload.model.seq_len);
@@ -297,7 +126,11 @@ PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o) {
   // 1. Clusters: GPU type × size, pruned by --max-gpus and by peak FLOP/s against the deadline.
   std::vector<ClusterJob> jobs;
   for (size_t v = 0; v < variants.size(); ++v) {
-    const std::vector<int> sizes = o.nodes.empty() ? std::vector<int>{variants[v].cluster.nodes} : o.nodes;
+    const int per_node = variants[v].cluster.gpus_per_node;
+    const std::vector<int> sizes = o.auto_nodes
+                                       ? default_node_counts(per_node, o.max_gpus > 0 ? o.max_gpus : 16384)
+                                   : o.nodes.empty() ? std::vector<int>{variants[v].cluster.nodes}
+                                                     : o.nodes;
     for (int nodes : sizes) {
       ClusterJob j;
       j.variant = int(v);
@@ -322,8 +155,14 @@ PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o) {
   const bool outer = jobs.size() >= size_t(2 * std::max(1, o.search.jobs));
   SearchOptions inner = o.search;
   inner.jobs = outer ? 1 : o.search.jobs;
+  std::mutex progress_mutex;
+  size_t searched_clusters = 0;
   parallel_for(jobs.size(), outer ? o.search.jobs : 1, [&](size_t i, int) {
     if (jobs[i].pruned.empty()) jobs[i].search = search_layouts(jobs[i].sc, inner);
+    if (o.progress) {
+      std::lock_guard lock(progress_mutex);
+      o.progress(++searched_clusters, jobs.size());
+    }
   });
   for (const auto& j : jobs) {
     if (!j.pruned.empty()) continue;
@@ -348,11 +187,14 @@ PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o) {
   });
   res.counts.site_evaluations = long(points.size());
 
-  // The scenario's own configuration at each site (the baseline the plan is compared with).
+  // The scenario's own configuration at each site (the baseline the plan is compared with), when it
+  // is a valid layout.
   LayoutCandidate own;
-  own.iteration = analytic_iteration(base);
-  own.layout = layout_of(base, own.iteration);
-  {
+  if (const auto problems = layout_problems(base); !problems.empty()) {
+    res.baseline_problem = problems.front().field + ": " + problems.front().message;
+  } else {
+    own.iteration = analytic_iteration(base);
+    own.layout = layout_of(base, own.iteration);
     Scenario resolved = base;
     resolved.parallelism.virtual_stages = own.iteration.virtual_stages;
     own.memory_GB = memory_per_gpu(resolved).total_GB();
@@ -362,7 +204,7 @@ PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o) {
   for (size_t s = 0; s < base.sites.size(); ++s) {
     SitePlan sp;
     sp.site = base.sites[s].id;
-    sp.baseline = evaluate_at(base, own, base.sites[s], o, res.currency);
+    if (res.baseline_problem.empty()) sp.baseline = evaluate_at(base, own, base.sites[s], o, res.currency);
     std::vector<const PlanPoint*> here;
     for (size_t i = 0; i < tasks.size(); ++i)
       if (tasks[i].site == s) here.push_back(&points[i]);
@@ -402,7 +244,7 @@ PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o) {
       for (const auto& j : jobs)
         if (j.sc.cluster.gpu.id == ref->gpu && j.nodes == ref->nodes) cj = &j;
       sp.bounds = step_bounds(*ref, cj->sc);
-      for (auto& b : memory_bounds(*ref, cj->sc)) sp.bounds.push_back(std::move(b));
+      for (auto& b : memory_bounds(*ref, cj->sc, o.search)) sp.bounds.push_back(std::move(b));
       for (const auto& [kind, p] : ruled_out)
         sp.bounds.push_back(
             {kind, worse_by(o.objective, ref->objective, p->objective),

@@ -8,9 +8,9 @@
 //      from the GPU count, ep over dp·cp (MoE), recompute none|selective|full, ZeRO 0..3, every
 //      micro-batch that divides the batch per replica; interleaving is the engine's `auto` (the
 //      degree that is fastest and fits). Candidates are checked with layout_problems().
-//   2. Bound on memory: the least-memory setting of a (tp, cp, pp, ep) group (full recompute,
-//      ZeRO-3, micro-batch 1) is tried first; if it does not fit, nothing in the group does. Larger
-//      micro-batches stop at the first one that does not fit.
+//   2. Bound on memory: the least-memory setting of a (tp, cp, pp, ep) group (the most recompute and
+//      the highest ZeRO stage searched, micro-batch 1) is tried first; if it does not fit, nothing in
+//      the group does. Larger micro-batches stop at the first one that does not fit.
 //   3. Bound on step time: every stage runs its m micro-batches one after another, so
 //      step >= m × (forward + backward compute of one micro-batch on the last stage). Candidates are
 //      evaluated in increasing order of that bound, and the rest are pruned once the bound exceeds
@@ -78,6 +78,9 @@ struct SearchOptions {
   int keep = 8;     // best layouts returned (ties that differ only in ZeRO stage or recompute count once)
   int jobs = 1;     // threads
   int max_cp = 16;  // context-parallel degrees searched: 1, 2, 4, ... up to this
+  // The software choices searched (e.g. only what an older stack had: ZeRO 0, full recompute).
+  std::vector<int> zeros{0, 1, 2, 3};
+  std::vector<Recompute> recomputes{Recompute::none, Recompute::selective, Recompute::full};
 };
 
 struct LayoutSearch {
@@ -97,6 +100,7 @@ struct PlanOptions {
   double budget = 0;          // 0 = none; total cost in the scenario's currency
   int max_gpus = 0;           // 0 = none
   std::vector<int> nodes;     // cluster sizes per GPU type; empty = each variant's own
+  bool auto_nodes = false;    // sizes from default_node_counts(GPUs per node, max_gpus or 16,384)
   bool allow_derate = false;  // accept plans the site's power cap derates (else they break the cap)
   SearchOptions search;
   int runner_ups = 3;
@@ -104,6 +108,8 @@ struct PlanOptions {
   // models/ does not depend on sim/). Empty = no re-check.
   std::function<Iteration(const Scenario&)> recheck;
   int recheck_top = 3;
+  // Called after each cluster's layout search with (clusters done, clusters in all), one call at a time.
+  std::function<void(size_t, size_t)> progress;
 };
 
 // One configuration (GPU type, cluster size, layout) evaluated at one site.
@@ -113,8 +119,9 @@ struct PlanPoint {
   LayoutChoice layout;
   Iteration iteration;
   double memory_GB = 0, hbm_GB = 0;
-  SiteResult site;       // days, cost, CO2, power, racks at this site
-  double objective = 0;  // in the objective's unit (days, currency, t, tokens/day)
+  SiteResult site;         // days, cost, CO2, power, racks at this site
+  bool evaluated = false;  // the site model ran (false: it refused the configuration, see detail)
+  double objective = 0;    // in the objective's unit (days, currency, t, tokens/day)
   // The constraint it breaks: deadline | budget | power_cap | rack | error ("" = feasible).
   std::string violation;
   std::string detail;  // the numbers behind the violation
@@ -169,14 +176,18 @@ struct PlanCounts {
 struct PlanResult {
   Objective objective = Objective::time;
   std::string currency;
+  // Why the scenario's own layout is not a baseline (layout_problems' first message), "" when it is.
+  std::string baseline_problem;
   std::vector<SitePlan> plans;    // one per site of the scenario
   std::vector<PlanPoint> pareto;  // feasible points not dominated in (wall-clock days, cost), by days
   PlanCounts counts;
 };
 
-// Plans over `variants`: the scenario as loaded first, then the same job on other GPU types (the
-// caller resolves each GPU's calibration; sites, workload and economics are the first one's).
-PlanResult plan(const std::vector<Scenario>& variants, const PlanOptions& o);
+// Plans `sc`'s job over `variants` (the same job on other GPU types; empty = `sc` alone). The caller
+// resolves each variant's GPU, node size and calibration; workload, sites, economics and the
+// baseline (the scenario's own layout and cluster) come from `sc`. `sc`'s own layout need not be
+// valid (a planner may not know one yet): then there is no baseline and `baseline_problem` says why.
+PlanResult plan(const Scenario& sc, const std::vector<Scenario>& variants, const PlanOptions& o);
 
 // Cluster sizes to search: 1, 2, 3, 4, 6, 8, 12, ... nodes (2^k and 3·2^k) up to `max_gpus`.
 std::vector<int> default_node_counts(int gpus_per_node, int max_gpus);

@@ -110,8 +110,14 @@ LayoutSearch search_layouts(const Scenario& sc_in, const SearchOptions& o) {
   const int per_node = base.cluster.gpus_per_node;
   const int batch = base.workload.global_batch;
   const bool sp = sc_in.parallelism.sequence_parallel;
-  const Recompute recomputes[] = {Recompute::none, Recompute::selective, Recompute::full};
-  const int zeros[] = {0, 1, 2, 3};
+  const std::vector<Recompute>& recomputes = o.recomputes;
+  const std::vector<int>& zeros = o.zeros;
+  // The least-memory setting of a group, for the memory bound: the most recompute, the highest stage.
+  const Recompute least_recompute =
+      recomputes.empty() ? Recompute::full
+                         : *std::max_element(recomputes.begin(), recomputes.end(),
+                                             [](Recompute a, Recompute b) { return int(a) < int(b); });
+  const int least_zero = zeros.empty() ? 3 : *std::max_element(zeros.begin(), zeros.end());
 
   std::vector<Pending> pending;
   Scenario s = base;
@@ -124,10 +130,10 @@ LayoutSearch search_layouts(const Scenario& sc_in, const SearchOptions& o) {
         const std::vector<int> eps = m.moe ? divisors(long(dp) * cp, m.moe->experts) : std::vector<int>{1};
         const std::vector<int> mbs = batch % dp == 0 ? divisors(batch / dp, batch / dp) : std::vector<int>{1};
         for (int ep : eps) {
-          const long group = long(std::size(recomputes)) * long(std::size(zeros)) * long(mbs.size());
+          const long group = long(recomputes.size()) * long(zeros.size()) * long(mbs.size());
           n.searched += group;
-          // The least-memory setting of the group: full recompute, ZeRO-3, micro-batch 1.
-          LayoutChoice l{tp, pp, dp, cp, ep, 1, 0, 3, Recompute::full, sp && tp > 1};
+          // The least-memory setting of the group: most recompute, highest ZeRO stage, micro-batch 1.
+          LayoutChoice l{tp, pp, dp, cp, ep, 1, 0, least_zero, least_recompute, sp && tp > 1};
           apply_layout(s, l);
           s.parallelism.virtual_stages = 1;
           const auto problems = layout_problems(s);

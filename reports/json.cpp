@@ -13,7 +13,7 @@ double tidy(double v) {
   return std::strtod(buf, nullptr);
 }
 
-Json site_to_json(const models::SiteResult& r, const models::Iteration& it) {
+Json site_to_json(const models::SiteResult& r, const models::Iteration& it, bool series) {
   Json j;
   j["site"] = r.site;
   j["step_time_s"] = tidy(r.step_time_s);
@@ -33,9 +33,13 @@ Json site_to_json(const models::SiteResult& r, const models::Iteration& it) {
   j["it_power_mw"] = tidy(r.it_power_mw);
   j["pue"] = tidy(r.pue);
   j["energy_mwh"] = tidy(r.energy_mwh);
-  j["cost"] = {{"currency", r.cost.currency}, {"energy", tidy(r.cost.energy)},
-               {"capex", tidy(r.cost.capex)}, {"facility", tidy(r.cost.facility)},
-               {"total", tidy(r.cost.total)}, {"per_million_tokens", tidy(r.cost_per_million_tokens)}};
+  j["cost"] = {{"currency", r.cost.currency},
+               {"energy", tidy(r.cost.energy)},
+               {"capex", tidy(r.cost.capex)},
+               {"facility", tidy(r.cost.facility)},
+               {"total", tidy(r.cost.total)},
+               {"per_million_tokens", tidy(r.cost_per_million_tokens)},
+               {"datacenter", tidy(r.cost.datacenter)}};
   j["co2_t"] = tidy(r.co2_t);
   // Campaign model detail (models/site/campaign.h, models/site/power.h, models/site/cooling.h).
   j["power_mw"] = {{"it_mean", tidy(r.it_power_mw)},      {"it_compute", tidy(r.it_power_peak_mw)},
@@ -84,6 +88,50 @@ Json site_to_json(const models::SiteResult& r, const models::Iteration& it) {
               {"drivers", drivers(r.why.drivers)},
               {"delta_co2_t", tidy(r.why.delta_co2_t)},
               {"co2_drivers", drivers(r.why.co2_drivers)}};
+  if (!series) return j;
+  // Robustness and time series (models/site/sensitivity.h, the campaign's days). Empty arrays when the
+  // front-end did not ask the model for them (models::add_robustness).
+  j["sensitivity"] = Json::array();
+  for (const auto& b : r.sensitivity)
+    j["sensitivity"].push_back({{"factor", b.factor},
+                                {"low", tidy(b.low)},
+                                {"high", tidy(b.high)},
+                                {"cost_low", tidy(b.cost_low)},
+                                {"cost_high", tidy(b.cost_high)},
+                                {"label", b.label},
+                                {"unit", b.unit},
+                                {"base", tidy(b.base)},
+                                {"cost_base", tidy(b.cost_base)},
+                                {"confidence", b.confidence},
+                                {"low_factor", tidy(b.low_factor)},
+                                {"high_factor", tidy(b.high_factor)}});
+  j["break_even"] = Json::array();
+  for (const auto& b : r.break_even)
+    j["break_even"].push_back({{"factor", b.factor},
+                               {"against", b.against},
+                               {"base", tidy(b.base)},
+                               {"value", b.found ? Json(tidy(b.value)) : Json(nullptr)},
+                               {"change", b.found ? Json(tidy(b.change)) : Json(nullptr)},
+                               {"within_range", b.within_range},
+                               {"all_sites", b.all_sites},
+                               {"unit", b.unit}});
+  j["by_start_month"] = Json::array();
+  for (const auto& m : r.by_start_month)
+    j["by_start_month"].push_back({{"start", m.start},
+                                   {"cost_total", tidy(m.cost_total)},
+                                   {"pue", tidy(m.pue)},
+                                   {"wall_clock_days", tidy(m.wall_clock_days)},
+                                   {"energy_mwh", tidy(m.energy_mwh)},
+                                   {"co2_t", tidy(m.co2_t)}});
+  j["daily"] = Json::array();
+  for (const auto& d : r.daily)
+    j["daily"].push_back({{"day", d.day},
+                          {"it_mw", tidy(d.it_mw)},
+                          {"facility_mw", tidy(d.facility_mw)},
+                          {"pue", tidy(d.pue)},
+                          {"cost_cumulative", tidy(d.cost_cumulative)},
+                          {"date", d.date},
+                          {"hours", tidy(d.hours)}});
   return j;
 }
 
@@ -95,7 +143,7 @@ Json stage_layer_counts(const models::Iteration& it) {
 }
 }  // namespace
 
-Json result_to_json(const models::Result& r) {
+Json result_to_json(const models::Result& r, bool series) {
   Json j;
   j["schema"] = "trainsite/result/v1";
   j["scenario"] = r.scenario;
@@ -129,7 +177,7 @@ Json result_to_json(const models::Result& r) {
                      {"write_stall_s", tidy(r.goodput.delta_s)},
                      {"cluster_mtbf_h", tidy(r.goodput.mtbf_s / 3600.0)}};
   j["sites"] = Json::array();
-  for (const auto& s : r.sites) j["sites"].push_back(site_to_json(s, r.iteration));
+  for (const auto& s : r.sites) j["sites"].push_back(site_to_json(s, r.iteration, series));
   return j;
 }
 

@@ -1,24 +1,20 @@
 #include "reports/report_pdf.h"
 
+#include <QAbstractTextDocumentLayout>
 #include <QApplication>
 #include <QFont>
-#include <QGraphicsScene>
 #include <QImage>
+#include <QPageLayout>
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QSet>
+#include <QSvgRenderer>
+#include <QTextBlock>
+#include <QTextCursor>
 #include <QTextDocument>
 #include <QUrl>
-#include <QtCharts/QBarCategoryAxis>
-#include <QtCharts/QBarSet>
-#include <QtCharts/QChart>
-#include <QtCharts/QHorizontalBarSeries>
-#include <QtCharts/QLineSeries>
-#include <QtCharts/QScatterSeries>
-#include <QtCharts/QStackedBarSeries>
-#include <QtCharts/QValueAxis>
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -36,103 +32,81 @@ QString esc(const std::string& s) {
   return q(s).toHtmlEscaped();
 }
 
-// One report chart as a Qt Charts chart (owned by the caller's scene).
-QChart* make_chart(const Chart& c) {
-  auto* chart = new QChart;
-  chart->setTitle(q(c.title));
-  chart->setAnimationOptions(QChart::NoAnimation);
-  if (c.kind == "stacked-bars" || c.kind == "tornado") {
-    QAbstractBarSeries* series = c.kind == "tornado"
-                                     ? static_cast<QAbstractBarSeries*>(new QHorizontalBarSeries)
-                                     : new QStackedBarSeries;
-    for (const auto& se : c.series) {
-      auto* set = new QBarSet(q(se.name));
-      for (double v : se.values) *set << (c.kind == "tornado" ? 100 * (v - c.reference) / c.reference : v);
-      series->append(set);
-    }
-    chart->addSeries(series);
-    auto* cats = new QBarCategoryAxis;
-    for (const auto& cat : c.categories) cats->append(q(cat));
-    auto* values = new QValueAxis;
-    values->setTitleText(c.kind == "tornado" ? "change of total cost (%)" : q(c.y_label));
-    chart->addAxis(cats, c.kind == "tornado" ? Qt::AlignLeft : Qt::AlignBottom);
-    chart->addAxis(values, c.kind == "tornado" ? Qt::AlignBottom : Qt::AlignLeft);
-    series->attachAxis(cats);
-    series->attachAxis(values);
-  } else if (c.kind == "lines") {
-    auto* x = new QValueAxis;
-    x->setTitleText(
-        QString("month (%1 = %2)").arg(1).arg(c.categories.empty() ? "" : q(c.categories.front())));
-    x->setLabelFormat("%.0f");
-    auto* y = new QValueAxis;
-    y->setTitleText(q(c.y_label));
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
-    double lo = INFINITY, hi = -INFINITY;
-    for (const auto& se : c.series) {
-      auto* line = new QLineSeries;
-      line->setName(q(se.name));
-      line->setPointsVisible(true);
-      for (size_t i = 0; i < se.values.size(); ++i)
-        if (std::isfinite(se.values[i])) {
-          line->append(double(i + 1), se.values[i]);
-          lo = std::min(lo, se.values[i]), hi = std::max(hi, se.values[i]);
-        }
-      chart->addSeries(line);
-      line->attachAxis(x);
-      line->attachAxis(y);
-    }
-    const double pad = std::isfinite(lo) ? 0.1 * (hi - lo) + 0.02 * std::abs(hi) : 1;
-    x->setRange(0.5, double(c.categories.size()) + 0.5);
-    x->setTickCount(int(std::min<size_t>(c.categories.size(), 12)) + 1);
-    if (std::isfinite(lo)) y->setRange(lo - pad, hi + pad);
-  } else if (c.kind == "scatter" && c.series.size() == 2) {
-    auto *all = new QScatterSeries, *front = new QScatterSeries;
-    all->setName("configurations");
-    all->setMarkerSize(5);
-    front->setName("Pareto-optimal");
-    front->setMarkerSize(9);
-    front->setColor(QColor("#e15759"));
-    for (size_t i = 0; i < c.series[0].values.size(); ++i) {
-      const bool hl = i < c.highlighted.size() && c.highlighted[i];
-      (hl ? front : all)->append(c.series[0].values[i], c.series[1].values[i]);
-    }
-    chart->addSeries(all);
-    chart->addSeries(front);
-    chart->createDefaultAxes();
-    chart->axes(Qt::Horizontal).front()->setTitleText(q(c.x_label));
-    chart->axes(Qt::Vertical).front()->setTitleText(q(c.y_label));
-  }
-  chart->legend()->setAlignment(Qt::AlignRight);
-  for (auto* axis : chart->axes())
-    if (auto* v = qobject_cast<QValueAxis*>(axis); v && c.kind != "lines") {
-      v->applyNiceNumbers();
-      v->setLabelFormat("%.4g");
-    }
-  QFont title = chart->titleFont();
-  title.setPointSize(13);
-  title.setBold(true);
-  chart->setTitleFont(title);
-  QFont labels;
-  labels.setPointSize(10);
-  for (auto* axis : chart->axes()) axis->setLabelsFont(labels), axis->setTitleFont(labels);
-  chart->legend()->setFont(labels);
-  return chart;
-}
+// Charts are the HTML report's SVG (reports/report_html.cpp), rasterized at 3x so they stay sharp in
+// print: one renderer, so the PDF and the HTML show the same axes, labels and number formats.
+constexpr int kChartW = 720, kChartH = 330, kScale = 3;
 
 QImage render_chart(const Chart& c) {
-  const QSizeF size(1100, 560);
-  QGraphicsScene scene;
-  QChart* chart = make_chart(c);
-  chart->setGeometry(QRectF(QPointF(0, 0), size));
-  scene.addItem(chart);
-  scene.setSceneRect(QRectF(QPointF(0, 0), size));
-  QImage img(size.toSize(), QImage::Format_ARGB32);
+  QSvgRenderer svg(QByteArray::fromStdString(chart_svg(c, kChartW, kChartH)));
+  QImage img(kChartW * kScale, kChartH * kScale, QImage::Format_RGB32);
   img.fill(Qt::white);
   QPainter p(&img);
   p.setRenderHint(QPainter::Antialiasing);
-  scene.render(&p);
+  p.setRenderHint(QPainter::TextAntialiasing);
+  svg.render(&p);
   return img;
+}
+
+QString table_html(const Table& t) {
+  QString h = "<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\" width=\"100%\"><tr>";
+  for (const auto& c : t.header) h += "<th bgcolor=\"#eeeeee\">" + esc(c) + "</th>";
+  h += "</tr>";
+  for (const auto& r : t.rows) {
+    h += "<tr>";
+    for (size_t i = 0; i < r.size(); ++i)
+      h += QString("<td align=\"%1\">").arg(i == 0 ? "left" : "right") + esc(r[i]) + "</td>";
+    h += "</tr>";
+  }
+  return h + "</table>";
+}
+
+QString pairs_html(const std::vector<std::pair<std::string, std::string>>& rows, int px = 0) {
+  QString h = QString("<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\" width=\"100%\"%1>")
+                  .arg(px > 0 ? QString(" style=\"font-size:%1px\"").arg(px) : QString());
+  for (const auto& [k, v] : rows)
+    h += "<tr><td width=\"22%\">" + esc(k) + "</td><td>" + esc(v) + "</td></tr>";
+  return h + "</table>";
+}
+
+QString image_name(const QTextBlock& b) {
+  for (auto it = b.begin(); !it.atEnd(); ++it)
+    if (it.fragment().charFormat().isImageFormat()) return it.fragment().charFormat().toImageFormat().name();
+  return {};
+}
+
+// QTextDocument draws an inline image that crosses a page boundary on both pages (cut in two), and
+// leaves a heading alone at the foot of a page. The first such block of a laid-out document, as a key of
+// compose()'s page breaks ("chartN.png" or "hN", the N-th heading), or empty when there is none. A chart
+// right under a heading takes the heading with it.
+QString first_bad_break(QTextDocument& doc) {
+  const double ph = doc.pageSize().height();
+  auto page_of = [ph](double y) { return int(y / ph); };
+  int heading = 0;
+  QString pending_heading;  // the key of a heading directly above the current block
+  for (QTextBlock b = doc.begin(); b.isValid(); b = b.next()) {
+    const QRectF r = doc.documentLayout()->blockBoundingRect(b);
+    const bool starts_page = r.top() < page_of(r.top()) * ph + 2;
+    const QString img = image_name(b);
+    if (!img.isEmpty() && page_of(r.top()) != page_of(r.bottom() - 1) && !starts_page)
+      return pending_heading.isEmpty() ? img : pending_heading;
+    if (b.blockFormat().headingLevel() > 0) {
+      const QString key = QString("h%1").arg(heading++);
+      if (pending_heading.isEmpty()) pending_heading = key;
+      if (!b.next().isValid() || starts_page) continue;
+      // Keep the heading with the first line (or image) of the next block.
+      const QRectF n = doc.documentLayout()->blockBoundingRect(b.next());
+      if (page_of(r.top()) != page_of(n.top() + std::min(n.height(), 40.0) - 1)) return pending_heading;
+      continue;
+    }
+    pending_heading.clear();
+  }
+  return {};
+}
+
+// How much of the last page the laid-out document fills (0-1].
+double last_page_fill(QTextDocument& doc) {
+  const double ph = doc.pageSize().height(), h = doc.documentLayout()->documentSize().height();
+  return (h - (doc.pageCount() - 1) * ph) / ph;
 }
 
 }  // namespace
@@ -150,46 +124,81 @@ void write_report_pdf(const ReportData& d, const std::string& path) {
   {
     QPdfWriter pdf(q(tmp));
     pdf.setPageSize(QPageSize(QPageSize::A4));
+    pdf.setPageMargins(QMarginsF(14, 12, 14, 12), QPageLayout::Millimeter);
     pdf.setResolution(150);
     pdf.setTitle(q(d.title));
     pdf.setCreator("trainsite");
     QTextDocument doc;
     doc.setPageSize(QSizeF(pdf.width(), pdf.height()));
+    doc.setDocumentMargin(0);
     QFont font("DejaVu Sans");
-    font.setPixelSize(pdf.width() / 62);  // about 10 pt on A4
+    font.setPixelSize(pdf.width() / 64);  // about 9.5 pt on A4
     doc.setDefaultFont(font);
-    // Title page: the question and the answer.
-    QString h = "<h1>" + esc(d.title) + "</h1><p><b>Question.</b> " + esc(d.question) +
-                "</p><p><b>Answer.</b> " + esc(d.answer) + "</p>";
-    for (size_t ti = 0; ti < d.tables.size(); ++ti) {
-      const auto& t = d.tables[ti];
-      h += QString("<h2%1>").arg(ti == 0 ? " style=\"page-break-before:always\"" : "") + esc(t.title) +
-           "</h2>";
-      h += "<table border=\"1\" cellspacing=\"0\" cellpadding=\"4\" width=\"100%\"><tr>";
-      for (const auto& c : t.header) h += "<th>" + esc(c) + "</th>";
-      h += "</tr>";
-      for (const auto& r : t.rows) {
-        h += "<tr>";
-        for (const auto& c : r) h += "<td>" + esc(c) + "</td>";
-        h += "</tr>";
+    const int chart_w = int(pdf.width() * 0.97);
+    int sources_px = font.pixelSize();
+    int chart_no = 0;
+    for (const auto& sec : d.sections)
+      for (const auto& b : sec.blocks)
+        if (const auto* c = std::get_if<Chart>(&b))
+          doc.addResource(QTextDocument::ImageResource, QUrl(QString("chart%1.png").arg(chart_no++)),
+                          render_chart(*c));
+    // Page 1: the question, the answer and the decision section; the later sections flow on from page 2
+    // (a section marked new_page starts a page), so no page is left near-empty. `breaks` holds the charts
+    // and headings that must start a page so that none is cut or stranded (first_bad_break).
+    auto compose = [&](const QSet<QString>& breaks) {
+      int heading = 0, chart = 0;
+      auto brk = [&](bool always, const QString& key) {
+        return always || breaks.contains(key) ? QString(" style=\"page-break-before:always\"") : QString();
+      };
+      auto h_open = [&](const char* tag, bool always) {
+        return QString("<%1%2>").arg(tag, brk(always, QString("h%1").arg(heading++)));
+      };
+      QString h = h_open("h2", false) + esc(d.title) + "</h2><p><b>Question.</b> " + esc(d.question) +
+                  "</p><p style=\"background-color:#f4f8fb\"><b>Answer.</b> " + esc(d.answer) + "</p>";
+      for (const auto& sec : d.sections) {
+        h += h_open("h3", sec.new_page) + esc(sec.title) + "</h3>";
+        for (const auto& b : sec.blocks) {
+          if (const auto* p = std::get_if<std::string>(&b)) {
+            h += "<p>" + esc(*p) + "</p>";
+          } else if (const auto* t = std::get_if<Table>(&b)) {
+            h += h_open("h4", false) + esc(t->title) + "</h4>" + table_html(*t);
+          } else if (std::holds_alternative<Chart>(b)) {
+            const QString url = QString("chart%1.png").arg(chart++);
+            h += QString("<p align=\"center\"%1><img src=\"%2\" width=\"%3\" height=\"%4\"></p>")
+                     .arg(brk(false, url), url)
+                     .arg(chart_w)
+                     .arg(chart_w * kChartH / kChartW);
+          }
+        }
       }
-      h += "</table>";
+      h += h_open("h3", false) + "Assumptions</h3>" + pairs_html(d.assumptions);
+      h += h_open("h3", false) + "Data sources</h3>" + pairs_html(d.sources, sources_px);
+      return h;
+    };
+    QSet<QString> breaks;
+    auto lay_out = [&] {
+      doc.setHtml(compose(breaks));
+      for (int pass = 0; pass < 100; ++pass) {
+        const QString bad = first_bad_break(doc);
+        if (bad.isEmpty() || breaks.contains(bad)) break;
+        breaks.insert(bad);
+        doc.setHtml(compose(breaks));
+      }
+    };
+    lay_out();
+    // A last page holding only the tail of the sources: set the sources a little smaller (down to about
+    // 7.5 pt) if that pulls them back onto the page before.
+    const int pages = doc.pageCount();
+    const int full_px = sources_px;
+    for (int px = full_px - 1; px >= full_px * 3 / 4 && last_page_fill(doc) < 0.25; --px) {
+      sources_px = px;
+      lay_out();
+      if (doc.pageCount() < pages) break;
     }
-    for (size_t i = 0; i < d.charts.size(); ++i) {
-      const QString url = QString("chart%1.png").arg(i);
-      doc.addResource(QTextDocument::ImageResource, QUrl(url), render_chart(d.charts[i]));
-      h += QString("<p%1><img src=\"%2\" width=\"%3\"></p>")
-               .arg(i % 2 == 0 ? " style=\"page-break-before:always\"" : "")
-               .arg(url)
-               .arg(int(pdf.width() * 0.9));
+    if (doc.pageCount() >= pages && sources_px != full_px) {
+      sources_px = full_px;
+      lay_out();
     }
-    h += "<h2 style=\"page-break-before:always\">Assumptions</h2><table border=\"1\" cellspacing=\"0\" "
-         "cellpadding=\"3\">";
-    for (const auto& [k, v] : d.assumptions) h += "<tr><td>" + esc(k) + "</td><td>" + esc(v) + "</td></tr>";
-    h += "</table><h2>Data sources</h2><table border=\"1\" cellspacing=\"0\" cellpadding=\"3\">";
-    for (const auto& [k, v] : d.sources) h += "<tr><td>" + esc(k) + "</td><td>" + esc(v) + "</td></tr>";
-    h += "</table>";
-    doc.setHtml(h);
     doc.print(&pdf);
   }
   if (!std::filesystem::exists(tmp) || std::filesystem::file_size(tmp) == 0)

@@ -221,7 +221,7 @@ void fill_row(PointRow& row, const models::Scenario& sc, const models::Result& r
   row.gpus = sc.cluster.gpus();
   row.tp = sc.parallelism.tp;
   row.pp = sc.parallelism.pp;
-  row.result = result_to_json(r).dump();
+  row.result = result_to_json(r, false).dump();  // one row per point: no daily series
   if (r.sites.empty()) return;
   const auto& s = r.sites.front();
   row.site = s.site;

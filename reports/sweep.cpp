@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "models/parallel.h"
+
 namespace trainsite::reports {
 
 namespace {
@@ -75,7 +77,7 @@ SweepCounts run_sweep(Store& store, const SweepOptions& opt,
   const std::set<std::string> done = store.hashes();
   const auto t0 = Clock::now();
 
-  std::atomic<uint64_t> next{0}, finished{0}, already{0}, stored{0};
+  std::atomic<uint64_t> finished{0}, already{0}, stored{0};
   std::atomic<uint64_t> ok{0}, invalid{0}, skipped{0};
   std::atomic<bool> stop{false};
   std::mutex error_mutex;
@@ -101,27 +103,30 @@ SweepCounts run_sweep(Store& store, const SweepOptions& opt,
     }
   });
 
+  // Workers: the work-sharing loop the planner uses too (models/parallel.h), on its own thread so
+  // this one can report progress.
   const int jobs = std::max(1, opt.jobs);
-  std::vector<std::jthread> workers;
   std::vector<std::unique_ptr<PointWorker>> pool;
   for (int j = 0; j < jobs; ++j) pool.push_back(make_worker());
-  for (int j = 0; j < jobs; ++j)
-    workers.emplace_back([&, j] {
-      try {
-        for (uint64_t k = next++; k < counts.in_shard && !stop; k = next++) {
-          auto row = pool[size_t(j)]->run(opt.shard + k * opt.shards, done);
-          if (!row) {
-            ++already;
-          } else {
-            (row->status == "ok" ? ok : row->status == "invalid" ? invalid : skipped)++;
-            queue.push(std::move(*row));
-          }
-          ++finished;
-        }
-      } catch (...) {
-        fail(std::current_exception());
-      }
-    });
+  std::jthread workers([&] {
+    try {
+      models::parallel_for(
+          counts.in_shard, jobs,
+          [&](size_t k, int j) {
+            auto row = pool[size_t(j)]->run(opt.shard + k * opt.shards, done);
+            if (!row) {
+              ++already;
+            } else {
+              (row->status == "ok" ? ok : row->status == "invalid" ? invalid : skipped)++;
+              queue.push(std::move(*row));
+            }
+            ++finished;
+          },
+          &stop);
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  });
 
   // Progress on stderr while the workers run.
   auto last_plain = Clock::now();
@@ -151,7 +156,7 @@ SweepCounts run_sweep(Store& store, const SweepOptions& opt,
     std::this_thread::sleep_for(std::chrono::milliseconds(opt.tty ? 100 : 200));
     report(false);
   }
-  workers.clear();  // joins
+  workers.join();
   queue.close();
   writer.join();
   if (error) std::rethrow_exception(error);

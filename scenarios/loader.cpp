@@ -407,6 +407,7 @@ Scenario scenario_from_yaml(YAML::Node root, const std::string& file, const Cata
     if (!sc.economics.fx_to_usd.count(site.currency))
       s.fail("economics", fmt::format("no exchange rate for site {}'s currency {}", site.id, site.currency));
   sc.power_cap_policy = s.one_of("power_cap_policy", "derate", {"derate", "refuse"});
+  if (opt.parse_only) return sc;
   // Layout errors point at the parallelism block (or the field named in the message).
   try {
     check_layout(sc, file);

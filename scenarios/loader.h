@@ -17,6 +17,7 @@ struct LoadOptions {
   std::filesystem::path data_dir;       // for calibration files and relative weather files
   std::vector<std::string> overrides;   // "a.b=v", applied in order
   bool partial = false;                 // validation records: no schema/name/sites required
+  bool parse_only = false;              // skip the layout/memory checks (grouping records the model rejects)
 };
 
 models::Scenario load_scenario(const std::string& path, const models::Catalog& cat, const LoadOptions& opt);

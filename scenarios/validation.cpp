@@ -11,6 +11,17 @@ const std::vector<std::string>& validation_metrics() {
   return m;
 }
 
+namespace {
+
+// The record's scenario for the loader. `--set` overrides edit the node they are given, so they get
+// a copy; without overrides the node itself goes, because a copy (YAML::Clone) loses the line and
+// column marks that error messages point at.
+YAML::Node scenario_node(const Section& s, bool copy) {
+  return copy ? YAML::Clone(s.at("scenario")) : s.at("scenario");
+}
+
+}  // namespace
+
 std::vector<ValidationRecord> load_validation(const std::string& path, const models::Catalog& cat,
                                               const LoadOptions& opt) {
   const Section root(load_yaml_file(path), "", path);
@@ -40,11 +51,17 @@ std::vector<ValidationRecord> load_validation(const std::string& path, const mod
     LoadOptions partial = opt;
     partial.partial = true;
     try {
-      r.scenario = scenario_from_yaml(YAML::Clone(s.at("scenario")), path, cat, partial);
+      r.scenario = scenario_from_yaml(scenario_node(s, !opt.overrides.empty()), path, cat, partial);
       r.scenario->name = r.id;
     } catch (const InputError& e) {
       // A record the model cannot represent is reported with the reason, never dropped.
       r.unsupported_reason = e.what();
+      partial.parse_only = true;
+      try {
+        r.as_written = scenario_from_yaml(scenario_node(s, !opt.overrides.empty()), path, cat, partial);
+        r.as_written->name = r.id;
+      } catch (const InputError&) {  // not even parseable: the record stays ungrouped
+      }
     }
     out.push_back(std::move(r));
   }

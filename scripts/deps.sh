@@ -4,7 +4,8 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config git
       libsimgrid-dev libeigen3-dev libyaml-cpp-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
       libsqlite3-dev sqlite3 libgtest-dev libgmock-dev libbenchmark-dev
-      qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev poppler-utils python3)
+      qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev poppler-utils python3
+      chromium)  # chromium: the HTML report is tested in a real browser (headless)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -185,3 +185,110 @@ TEST(MicrobenchJson, BadJsonAndWrongSchemaAreLocated) {
   }
   EXPECT_THROW(parse_microbench_json(R"({"schema": "other"})", "s.json"), InputError);
 }
+
+// The sections of the kernel-level compute model (microbench/attention.cu, elementwise.cu, launch.cu).
+// Record values below are SYNTHETIC (round numbers typed here), not measurements.
+namespace {
+const std::string kKernelSections = R"json({"schema": "trainsite/microbench/v1",
+  "system": {"gpu_name": "NVIDIA H100 80GB HBM3", "gpu_count": 1, "cudnn": "9.19.0"},
+  "attention": {"status": "partial; 1 records with a cuDNN error (see their \"error\")", "results": [
+    {"name": "sdpa.b8.h16.s16384.d128.causal", "dtype": "bf16", "batch": 8, "heads": 16, "kv_heads": 16,
+     "seq_q": 16384, "seq_k": 16384, "head_dim": 128, "head_dim_v": 128, "causal": true, "direction": "fwd",
+     "impl": "cudnn-sdpa", "time_s": 0.025, "tflops": 500},
+    {"batch": 1, "heads": 8, "seq_q": 512, "head_dim": 64, "causal": false, "direction": "bwd", "time_s": 2e-5},
+    {"name": "x", "batch": 1, "heads": 8, "seq_q": 512, "head_dim": 64, "causal": false, "direction": "bwd",
+     "error": "no cuDNN engine builds this graph"}]},
+  "elementwise": {"status": "ok", "results": [
+    {"kind": "layernorm_bwd", "tokens": 8192, "hidden": 4096, "elements": 33554432, "bytes": 2.2e8,
+     "kernels": 2, "time_s": 9e-5, "GBps": 2444},
+    {"kind": "adam_step", "elements": 16777216, "bytes": 503316480, "time_s": 2e-4}]},
+  "launch": {"status": "ok", "results": [
+    {"kind": "empty", "kernels": 5000, "time_s_per_kernel": 2.1e-6},
+    {"kind": "graph_chain", "kernels": 5000, "time_s_per_kernel": 9e-7}]}})json";
+
+void expect_field(const std::string& text, const std::string& field) {
+  try {
+    parse_microbench_json(text, "k.json");
+    FAIL() << "expected an InputError for " << field;
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().file, "k.json");
+    EXPECT_EQ(e.field(), field) << e.what();
+  }
+}
+
+// kKernelSections with the first occurrence of `from` replaced by `to`.
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = kKernelSections;
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+}  // namespace
+
+TEST(MicrobenchJson, ReadsAttentionElementwiseAndLaunchWithDefaults) {
+  const Measurements m = parse_microbench_json(kKernelSections, "k.json");
+  EXPECT_EQ(m.cudnn, "9.19.0");
+  ASSERT_EQ(m.attention.size(), 2u);  // the record carrying "error" is dropped
+  const AttentionRecord& a = m.attention[0];
+  EXPECT_EQ(a.direction, "fwd");
+  EXPECT_EQ(a.impl, "cudnn-sdpa");
+  EXPECT_TRUE(a.causal);
+  EXPECT_DOUBLE_EQ(a.seq_k, 16384);
+  EXPECT_DOUBLE_EQ(a.time_s, 0.025);
+  // Omitted: kv_heads = heads, seq_k = seq_q, head_dim_v = head_dim, impl cudnn-sdpa, dtype bf16.
+  const AttentionRecord& b = m.attention[1];
+  EXPECT_DOUBLE_EQ(b.kv_heads, 8);
+  EXPECT_DOUBLE_EQ(b.seq_k, 512);
+  EXPECT_DOUBLE_EQ(b.head_dim_v, 64);
+  EXPECT_FALSE(b.causal);
+  EXPECT_EQ(b.dtype, "bf16");
+  ASSERT_EQ(m.elementwise.size(), 2u);
+  EXPECT_EQ(m.elementwise[0].kernels, 2);
+  EXPECT_DOUBLE_EQ(m.elementwise[0].bytes, 2.2e8);
+  EXPECT_EQ(m.elementwise[1].kernels, 1);
+  EXPECT_DOUBLE_EQ(m.elementwise[1].elements, 16777216);
+  ASSERT_EQ(m.launch.size(), 2u);
+  EXPECT_EQ(m.launch[1].kind, "graph_chain");
+  EXPECT_DOUBLE_EQ(m.launch[0].time_s_per_kernel, 2.1e-6);
+  EXPECT_EQ(m.status.at("attention").substr(0, 7), "partial");
+}
+
+TEST(MicrobenchJson, KernelSectionsRoundTripThroughToJson) {
+  const Measurements m = parse_microbench_json(kKernelSections, "k.json");
+  const Measurements back = parse_microbench_json(to_json(m).dump(), "again.json");
+  ASSERT_EQ(back.attention.size(), m.attention.size());
+  ASSERT_EQ(back.elementwise.size(), m.elementwise.size());
+  ASSERT_EQ(back.launch.size(), m.launch.size());
+  for (size_t i = 0; i < m.attention.size(); ++i) {
+    EXPECT_EQ(back.attention[i].causal, m.attention[i].causal);
+    EXPECT_EQ(back.attention[i].direction, m.attention[i].direction);
+    EXPECT_DOUBLE_EQ(back.attention[i].kv_heads, m.attention[i].kv_heads);
+    EXPECT_DOUBLE_EQ(back.attention[i].time_s, m.attention[i].time_s);
+  }
+  EXPECT_EQ(back.elementwise[0].kernels, 2);
+  EXPECT_DOUBLE_EQ(back.elementwise[1].bytes, 503316480);
+  EXPECT_DOUBLE_EQ(back.launch[1].time_s_per_kernel, 9e-7);
+  EXPECT_EQ(back.cudnn, "9.19.0");
+  EXPECT_EQ(back.status.at("attention"), m.status.at("attention"));
+  // A document without the new sections does not grow them.
+  EXPECT_FALSE(to_json(load_measurements(kLog)).contains("attention"));
+}
+
+TEST(MicrobenchJson, BadKernelRecordsNameTheField) {
+  expect_field(with(R"("direction": "fwd")", R"("direction": "forward")"), "attention.results[0].direction");
+  expect_field(with(R"("direction": "fwd",)", ""), "attention.results[0].direction");
+  expect_field(with(R"("impl": "cudnn-sdpa")", R"("impl": "flash")"), "attention.results[0].impl");
+  expect_field(with(R"("causal": true)", R"("causal": "yes")"), "attention.results[0].causal");
+  expect_field(with(R"("causal": false, "direction": "bwd")", R"("direction": "bwd")"),
+               "attention.results[1].causal");
+  expect_field(with(R"("seq_q": 512)", R"("seq_q": 0)"), "attention.results[1].seq_q");
+  expect_field(with(R"("kv_heads": 16)", R"("kv_heads": 32)"), "attention.results[0].kv_heads");
+  expect_field(with(R"("dtype": "bf16")", R"("dtype": "fp8")"), "attention.results[0].dtype");
+  expect_field(with(R"("time_s": 0.025)", R"("time_s": "fast")"), "attention.results[0].time_s");
+  expect_field(with(R"("kernels": 2)", R"("kernels": 0)"), "elementwise.results[0].kernels");
+  expect_field(with(R"("bytes": 2.2e8)", R"("bytes": -1)"), "elementwise.results[0].bytes");
+  expect_field(with(R"("kind": "layernorm_bwd")", R"("kind": "Layer Norm")"), "elementwise.results[0].kind");
+  expect_field(with(R"("time_s_per_kernel": 2.1e-6)", R"("time_per_kernel": 2.1e-6)"),
+               "launch.results[0].time_s_per_kernel");
+  expect_field(with(R"("kind": "empty")", R"("kind": "")"), "launch.results[0].kind");
+}

@@ -116,7 +116,7 @@ TEST(Cli, UnknownSubcommandOrFlagExits2) {
 }
 
 TEST(Cli, ValidateMeetsTheTarget) {
-  const Proc r = trainsite("validate --json");
+  const Proc r = trainsite("validate --data data/validation/public.yaml --json");
   ASSERT_EQ(r.rc, 0) << r.err;
   const json j = json::parse(r.out);
   ASSERT_TRUE(j.at("records").is_array());

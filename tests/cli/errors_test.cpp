@@ -274,6 +274,12 @@ TEST(Errors, MissingValidationFile) {
   expect_bad_input(trainsite("validate --records nope.yaml"), "nope.yaml: error: file not found");
 }
 
+TEST(Errors, ValidationDirectoryWithoutYaml) {
+  std::filesystem::create_directories(scratch() / "no-sets");
+  expect_bad_input(trainsite("validate --data no-sets"),
+                   "no-sets: error: field '--data': the directory has no *.yaml validation file");
+}
+
 TEST(Errors, ValidationRecordWithoutMeasurement) {
   const std::string f = write("records.yaml",
                               "schema: trainsite/validation/v1\n"

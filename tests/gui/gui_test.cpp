@@ -1,11 +1,14 @@
 // GUI tests under QT_QPA_PLATFORM=offscreen: the planner's workflow on a shipped scenario.
 #include <QChart>
+#include <QAbstractBarSeries>
+#include <QBarSet>
 #include <QChartView>
 #include <QComboBox>
 #include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QSignalSpy>
@@ -16,12 +19,14 @@
 #include <thread>
 
 #include "gui/main_window.h"
+#include "gui/plan_panel.h"
 #include "gui/report_export.h"
 #include "gui/results_model.h"
 #include "gui/runner.h"
 #include "gui/scenario_form.h"
 #include "gui/sweep_browser.h"
 #include "gui/yaml_edit.h"
+#include "models/site/sensitivity.h"
 #include "scenarios/catalog_loader.h"
 
 using namespace trainsite;
@@ -236,6 +241,38 @@ class GuiTest : public QObject {
     QCOMPARE(QString::fromStdString(w->site_model()->result().engine), QStringLiteral("des"));
   }
 
+  void compare_tab_shows_the_tornado_and_start_month_charts() {
+    auto w = open_a800();
+    QVERIFY(w);
+    // The page re-runs the model (models::add_robustness) when it is opened, not on every edit.
+    QVERIFY(!w->findChild<QChartView*>(QStringLiteral("tornadoChart")));
+    w->show_tab(QStringLiteral("sensitivity"));
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    models::Result robust = *w->analytic();
+    models::add_robustness(*w->validation().scenario, catalog_.sensitivity, robust);
+    auto* tornado = w->findChild<QChartView*>(QStringLiteral("tornadoChart"));
+    QVERIFY(tornado);
+    auto* bars = qobject_cast<QAbstractBarSeries*>(tornado->chart()->series().value(0));
+    QVERIFY(bars);
+    QCOMPARE(bars->count(), 2);          // low and high
+    QCOMPARE(bars->barSets()[0]->count(), 7);  // one bar per input
+    QVERIFY(tornado->chart()->title().contains(QStringLiteral("ulanqab")));  // the cheaper site first
+    auto* pick = w->findChild<QComboBox*>(QStringLiteral("tornadoSite"));
+    QVERIFY(pick);
+    pick->setCurrentIndex(1);
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    auto* other = w->findChild<QChartView*>(QStringLiteral("tornadoChart"));
+    QVERIFY(other && other->chart()->title().contains(QStringLiteral("shanghai")));
+    auto* months = w->findChild<QChartView*>(QStringLiteral("startMonthChart"));
+    QVERIFY(months);
+    QCOMPARE(months->chart()->series().size(), 2);  // ulanqab, shanghai
+    auto* line = qobject_cast<QLineSeries*>(months->chart()->series()[0]);
+    QVERIFY(line);
+    QCOMPARE(line->count(), 12);
+    QCOMPARE(line->at(0).y(), robust.sites[0].by_start_month[0].cost_total / 1e3);
+    QCOMPARE(line->at(6).y(), robust.sites[0].by_start_month[6].cost_total / 1e3);
+  }
+
   void exports_the_report_through_the_reports_library() {
     auto w = open_a800();
     QString why;
@@ -293,6 +330,62 @@ class GuiTest : public QObject {
     QCOMPARE(b.scatter()->chart()->series().size(), 2);
   }
 #endif
+
+  void plan_action_fills_the_form_with_the_planned_layout() {
+    auto w = open_a800();
+    QVERIFY(w && w->analytic());
+    const double yours = w->analytic()->sites[0].step_time_s;
+    QVERIFY(w->plan_action()->isEnabled());
+    QSignalSpy applied(w->plan_panel(), &gui::PlanPanel::applied);
+    w->plan_action()->trigger();
+    QVERIFY(applied.wait(120000));  // the planner runs off the UI thread
+    const auto& r = w->plan_panel()->result();
+    QVERIFY(r && !r->plans.empty() && r->plans[0].best);
+    const models::LayoutChoice& l = r->plans[0].best->layout;
+    // The form shows the planned layout and the document validates with it.
+    auto spin = [&](const char* f) {
+      return qobject_cast<QSpinBox*>(w->form()->editor(QString::fromLatin1(f)));
+    };
+    QVERIFY(spin("parallelism.tp") && spin("parallelism.pp") && spin("parallelism.micro_batch"));
+    QCOMPARE(spin("parallelism.tp")->value(), l.tp);
+    QCOMPARE(spin("parallelism.pp")->value(), l.pp);
+    QCOMPARE(spin("parallelism.micro_batch")->value(), l.micro_batch);
+    w->refresh_now();
+    QVERIFY2(w->validation().ok(), qPrintable(w->validation().full_message));
+    const auto& p = w->validation().scenario->parallelism;
+    QCOMPARE(p.tp, l.tp);
+    QCOMPARE(p.pp, l.pp);
+    QCOMPARE(p.zero, l.zero);
+    QCOMPARE(w->validation().scenario->workload.recompute, l.recompute);
+    // Its estimate is the plan's step, no slower than the scenario's own layout.
+    QVERIFY(w->analytic());
+    QVERIFY(qAbs(w->analytic()->sites[0].step_time_s - r->plans[0].best->iteration.step_time_s) < 1e-9);
+    QVERIFY(w->analytic()->sites[0].step_time_s <= yours * (1 + 1e-9));
+    // One undo restores the scenario's layout.
+    w->document()->undo_stack()->undo();
+    w->refresh_now();
+    QCOMPARE(w->validation().scenario->parallelism.tp, 8);
+    QCOMPARE(w->validation().scenario->parallelism.pp, 16);
+    QCOMPARE(w->analytic()->sites[0].step_time_s, yours);
+  }
+
+  void plan_repairs_a_layout_that_does_not_fit() {
+    auto w = open_a800();
+    auto* pp = qobject_cast<QSpinBox*>(w->form()->editor(QStringLiteral("parallelism.pp")));
+    QVERIFY(pp);
+    pp->setValue(1);  // 175B on tp 8 alone: ~22B parameters per GPU, far beyond 80 GB
+    w->refresh_now();
+    QVERIFY(!w->validation().ok());
+    QVERIFY2(w->validation().message.contains(QStringLiteral("does not fit")), qPrintable(w->validation().message));
+    QVERIFY(!w->estimate_action()->isEnabled());
+    QVERIFY(w->plan_action()->isEnabled());  // the layout is what is wrong: the planner can fix it
+    QSignalSpy applied(w->plan_panel(), &gui::PlanPanel::applied);
+    w->plan_action()->trigger();
+    QVERIFY(applied.wait(120000));
+    w->refresh_now();
+    QVERIFY2(w->validation().ok(), qPrintable(w->validation().full_message));
+    QVERIFY(w->analytic());
+  }
 
   void screenshot_mode_writes_a_readable_png() {
     QTemporaryDir dir;

@@ -52,6 +52,15 @@ TEST(PlanSearch, EverySc21RecordIsMatchedOrBeatenUnderTheSameModel) {
     ASSERT_FALSE(s.best.empty()) << r.id;
     EXPECT_LE(s.best.front().iteration.step_time_s, published * (1 + kSame)) << r.id;
     EXPECT_GT(s.counts.evaluated, 0) << r.id;
+    // Restricted to the 2021 stack's software (no distributed optimizer, full recompute), the layout
+    // alone still matches or beats the published one.
+    const LayoutSearch same =
+        search_layouts(*r.scenario, {.keep = 1, .jobs = 2, .zeros = {0}, .recomputes = {Recompute::full}});
+    ASSERT_FALSE(same.best.empty()) << r.id;
+    EXPECT_EQ(same.best.front().layout.zero, 0);
+    EXPECT_EQ(same.best.front().layout.recompute, Recompute::full);
+    EXPECT_LE(same.best.front().iteration.step_time_s, published * (1 + kSame)) << r.id;
+    EXPECT_GE(same.best.front().iteration.step_time_s, s.best.front().iteration.step_time_s) << r.id;
   }
 }
 
@@ -136,7 +145,7 @@ TEST(Plan, DefaultNodeCountsArePowersOfTwoAndThreeTimesThem) {
 }
 
 TEST(Plan, BestPerSiteIsNoSlowerThanTheShippedLayout) {
-  const PlanResult r = plan({a800()}, {});
+  const PlanResult r = plan(a800(), {}, {});
   ASSERT_EQ(r.plans.size(), 2u);
   for (const auto& sp : r.plans) {
     ASSERT_TRUE(sp.best) << sp.site << ": " << sp.none_reason;
@@ -159,7 +168,7 @@ TEST(Plan, ConstraintsHoldForEveryChosenPlan) {
   o.max_gpus = 4096;
   o.nodes = default_node_counts(8, 16384);
   o.search.jobs = 2;
-  const PlanResult r = plan({a800()}, o);
+  const PlanResult r = plan(a800(), {}, o);
   EXPECT_GT(r.counts.clusters_max_gpus, 0);  // sizes above 4,096 GPUs are not searched
   EXPECT_GT(r.counts.clusters_deadline, 0);  // small clusters cannot make 30 days even at peak
   for (const auto& sp : r.plans) {
@@ -184,7 +193,7 @@ TEST(Plan, ParetoFrontIsNonDominatedAndSortedByDays) {
   PlanOptions o;
   o.nodes = {32, 64, 128, 256};
   o.search.jobs = 2;
-  const PlanResult r = plan({a800()}, o);
+  const PlanResult r = plan(a800(), {}, o);
   ASSERT_GE(r.pareto.size(), 2u);  // more GPUs: faster but dearer
   for (size_t i = 1; i < r.pareto.size(); ++i) {
     EXPECT_LT(r.pareto[i - 1].site.wall_clock_days, r.pareto[i].site.wall_clock_days);
@@ -216,7 +225,7 @@ TEST(Plan, PowerCapLimitsTheClusterAtTheSiteThatHasIt) {
   PlanOptions o;
   o.nodes = {256, 512, 1024, 2048};  // 1.5 to 12 MW of servers at 6 kW each
   o.search.jobs = 2;
-  const PlanResult r = plan({sc}, o);
+  const PlanResult r = plan(sc, {}, o);
   ASSERT_EQ(r.plans.size(), 2u);
   const SitePlan& ulanqab = r.plans[0];
   const SitePlan& shanghai = r.plans[1];
@@ -242,7 +251,7 @@ TEST(Plan, RecheckRunsOnTheBestFewAndAttachesTheirTimes) {
     return it;
   };
   o.recheck_top = 2;
-  const PlanResult r = plan({small()}, o);
+  const PlanResult r = plan(small(), {}, o);
   EXPECT_EQ(r.counts.des_rechecks, calls);
   EXPECT_LE(calls, 3);  // the baseline + the best two distinct configurations
   for (const auto& sp : r.plans) {
@@ -255,10 +264,42 @@ TEST(Plan, RecheckRunsOnTheBestFewAndAttachesTheirTimes) {
 TEST(Plan, NothingFeasibleSaysWhy) {
   PlanOptions o;
   o.deadline_days = 0.01;  // 15 minutes for 20B tokens on 16 GPUs
-  const PlanResult r = plan({small()}, o);
+  const PlanResult r = plan(small(), {}, o);
   for (const auto& sp : r.plans) {
     EXPECT_FALSE(sp.best);
     EXPECT_NE(sp.none_reason.find("deadline"), std::string::npos) << sp.none_reason;
+  }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Plan, AutoSizesStopAtMaxGpus) {
+  trainsite::models::PlanOptions o;
+  o.auto_nodes = true;
+  o.max_gpus = 64;
+  const auto r = trainsite::models::plan(small(), {}, o);
+  ASSERT_FALSE(r.plans.empty());
+  std::vector<int> nodes;
+  for (const auto& row : r.plans.front().sizes) nodes.push_back(row.nodes);
+  EXPECT_EQ(nodes, (std::vector<int>{1, 2, 3, 4, 6, 8}));  // 8 GPUs per A100 server, 64 GPUs at most
+  EXPECT_EQ(r.counts.clusters, 6);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Plan, AScenarioWithoutAValidLayoutStillGetsAPlan) {
+  trainsite::models::Scenario sc = a800();
+  sc.parallelism.tp = 1;  // 175B with tp 1 · pp 16 does not fit: the loader would refuse it
+  const auto r = trainsite::models::plan(sc, {}, {});
+  EXPECT_NE(r.baseline_problem.find("does not fit"), std::string::npos) << r.baseline_problem;
+  for (const auto& sp : r.plans) {
+    EXPECT_FALSE(sp.baseline);
+    ASSERT_TRUE(sp.best);
+    EXPECT_TRUE(sp.best->feasible());
   }
 }
 
