@@ -202,6 +202,8 @@ Iteration assemble(const Scenario& sc, int v, const std::vector<StageWork>& stag
     const double ideal = pipeline_bubble_s(Schedule::one_f_one_b, p.pp, 1, F, B, W);
     const double sched = pipeline_bubble_s(it.schedule, p.pp, v, F, B, W);
     it.pp_bubble_s = ideal > 0 ? others * sched / ideal : 0;
+    // The schedule's idle share for equal stages: (p−1)/(v·m + p−1) for (interleaved) 1F1B.
+    it.bubble_fraction = sched / (sched + m * per_mb_slow);
   }
 
   // Data parallel (models/step/data_parallel.h): once per iteration, or per FSDP unit and micro-batch.
@@ -230,7 +232,6 @@ Iteration assemble(const Scenario& sc, int v, const std::vector<StageWork>& stag
   const double read_s = read_bytes / (sc.cluster.nodes * sc.cluster.storage.read_GBps_per_node * 1e9);
   const double busy = it.compute_s + it.tp_comm_s + it.cp_comm_s + it.ep_comm_s + it.pp_comm_s +
                       it.pp_bubble_s + it.dp_comm_s + it.other_s;
-  it.bubble_fraction = busy > 0 ? it.pp_bubble_s / busy : 0;
   it.io_stall_s = std::max(0.0, read_s - busy);
   it.step_time_s = busy + it.io_stall_s;
   it.model_flops = model_flops_per_iteration(w);
