@@ -139,9 +139,9 @@ void fit_gemm_section(Writer& w, const std::vector<Measurements>& inputs, const 
                              launch_fixed ? std::optional<double>(w.d.values.kernel_launch_s) : std::nullopt);
   if (f.compute_bound_points == 0) w.fail("gemm", "no compute-bound GEMM records to fit");
   const std::string how = fmt::format(
-      "t = max(flops/(peak·eff·wave·padding), bytes/(hbm·hbm_eff)) + launch over {} "
-      "GEMMs ({} compute-bound), tile {}x{}{}",
-      f.stats.points, f.compute_bound_points, f.tile_m, f.tile_n,
+      "t = max(flops·(k+k0)/k/(peak·eff·wave·padding), bytes/(hbm·hbm_eff)) + launch over {} "
+      "GEMMs ({} compute-bound), tile {}x{}, k0 {}{}",
+      f.stats.points, f.compute_bound_points, f.tile_m, f.tile_n, f.gemm_k_overhead,
       launch_fixed ? ", launch fixed by the memory-bound fit" : "");
   w.set("gemm_eff_max", f.gemm_eff_max, w.d.values.gemm_eff_max, true, how);
   if (!launch_fixed && f.kernel_launch_s > 0)
@@ -150,12 +150,15 @@ void fit_gemm_section(Writer& w, const std::vector<Measurements>& inputs, const 
   w.d.values.tile_n = f.tile_n;
   w.values["tile_m"] = f.tile_m;
   w.values["tile_n"] = f.tile_n;
+  w.d.values.gemm_k_overhead = f.gemm_k_overhead;
+  w.values["gemm_k_overhead"] = f.gemm_k_overhead;
   if (f.fp8_gemm_eff_factor > 0)
     w.set("fp8_gemm_eff_factor", f.fp8_gemm_eff_factor, w.d.values.fp8_gemm_eff_factor, true,
           how + "; FP8 fitted alone");
   w.residuals["gemm"] = stats_node(f.stats);
   w.fits["gemm"]["form"] =
-      "t = max(2mnk·batch/(peak·gemm_eff_max·wave_eff·padding), bytes/(hbm·hbm_eff)) + kernel_launch_s";
+      "t = max(2mnk·batch·(k+gemm_k_overhead)/k/(peak·gemm_eff_max·wave_eff·padding), bytes/(hbm·hbm_eff)) + "
+      "kernel_launch_s";
   w.fits["gemm"]["compute_bound_points"] = f.compute_bound_points;
   // Informational: a GEMM held for seconds settles at the power limit and lower clocks than the
   // ~20 ms batches fitted above (not applied to the values).

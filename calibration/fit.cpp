@@ -83,8 +83,9 @@ double elem_bytes(const GemmPoint& p) {
 
 // Seconds at gemm_eff_max = 1 with no launch cost and no memory bound: the model's compute term
 // per unit of 1/gemm_eff_max (wave quantization and tile padding included).
-double compute_unit_s(const Gpu& gpu, const GemmPoint& p, int tm, int tn) {
+double compute_unit_s(const Gpu& gpu, const GemmPoint& p, int tm, int tn, double k0) {
   Calibration c;
+  c.gemm_k_overhead = k0;
   c.gemm_eff_max = 1;
   c.kernel_launch_s = 0;
   c.hbm_eff = 1e30;
@@ -99,13 +100,14 @@ double memory_s(const Gpu& gpu, const GemmPoint& p, double hbm_eff) {
 }
 
 GemmFit fit_gemm_tile(const Gpu& gpu, const std::vector<GemmPoint>& pts, const Calibration& base, int tm,
-                      int tn, std::optional<double> fixed_launch) {
+                      int tn, double k0, std::optional<double> fixed_launch) {
   GemmFit f;
   f.tile_m = tm;
   f.tile_n = tn;
+  f.gemm_k_overhead = k0;
   std::vector<double> A(pts.size()), B(pts.size());
   for (size_t i = 0; i < pts.size(); ++i) {
-    A[i] = compute_unit_s(gpu, pts[i], tm, tn);
+    A[i] = compute_unit_s(gpu, pts[i], tm, tn, k0);
     B[i] = memory_s(gpu, pts[i], base.hbm_eff);
   }
   double eff = base.gemm_eff_max, launch = fixed_launch.value_or(base.kernel_launch_s), eff8 = 0;
@@ -155,6 +157,7 @@ GemmFit fit_gemm_tile(const Gpu& gpu, const std::vector<GemmPoint>& pts, const C
   c.kernel_launch_s = launch;
   c.tile_m = tm;
   c.tile_n = tn;
+  c.gemm_k_overhead = k0;
   if (f.fp8_gemm_eff_factor > 0) c.fp8_gemm_eff_factor = f.fp8_gemm_eff_factor;
   std::vector<double> meas, pred;
   for (const auto& p : pts) {
@@ -173,11 +176,14 @@ GemmFit fit_gemm(const Gpu& gpu, const std::vector<GemmPoint>& points, const Cal
   GemmFit best;
   best.stats.rms_rel_residual = std::numeric_limits<double>::infinity();
   if (points.empty()) return best;
+  // Tiles (CUTLASS/cuBLAS tensor-core tiles) and the per-tile k overhead (0 to 384 k-steps of
+  // prologue/epilogue) are searched on a grid; each pair gets its least-squares efficiency.
   for (const auto& [tm, tn] :
-       {std::pair{base.tile_m, base.tile_n}, std::pair{128, 256}, std::pair{128, 128}, std::pair{256, 256}}) {
-    const GemmFit f = fit_gemm_tile(gpu, points, base, tm, tn, fixed_launch_s);
-    if (f.gemm_eff_max > 0 && f.stats.rms_rel_residual < best.stats.rms_rel_residual - 1e-12) best = f;
-  }
+       {std::pair{base.tile_m, base.tile_n}, std::pair{128, 256}, std::pair{128, 128}, std::pair{256, 256}})
+    for (const double k0 : {0.0, 32.0, 64.0, 96.0, 128.0, 160.0, 192.0, 224.0, 256.0, 320.0, 384.0}) {
+      const GemmFit f = fit_gemm_tile(gpu, points, base, tm, tn, k0, fixed_launch_s);
+      if (f.gemm_eff_max > 0 && f.stats.rms_rel_residual < best.stats.rms_rel_residual - 1e-12) best = f;
+    }
   return best;
 }
 

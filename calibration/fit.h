@@ -43,7 +43,7 @@ struct LinearFit {
 LinearFit fit_relative(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
                        const std::vector<bool>& non_negative = {});
 
-// --- GEMM: t = max(flops / (peak·gemm_eff_max·wave·padding), bytes / (hbm·hbm_eff)) + launch ---
+// --- GEMM: t = max(flops·(k + k0)/k / (peak·gemm_eff_max·wave·padding), bytes / (hbm·hbm_eff)) + launch ---
 struct GemmPoint {
   double m = 0, n = 0, k = 0, batch = 1;
   Precision precision = Precision::bf16;
@@ -58,6 +58,7 @@ struct GemmFit {
   double kernel_launch_s = 0;
   double fp8_gemm_eff_factor = 0;  // 0 = no FP8 points
   int tile_m = 0, tile_n = 0;
+  double gemm_k_overhead = 0;  // per-tile prologue/epilogue in k-steps
   int compute_bound_points = 0;  // points that determined gemm_eff_max
   FitStats stats;                // full model (with the fitted values) on every point
   std::vector<double> rel_residuals;

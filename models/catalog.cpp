@@ -18,9 +18,27 @@ const T* find_by_id(const std::vector<T>& v, const std::string& id) {
 }
 }  // namespace
 
-const Gpu* Catalog::find_gpu(const std::string& id) const { return find_by_id(gpus, id); }
-const ModelSpec* Catalog::find_model(const std::string& id) const { return find_by_id(models, id); }
-const Site* Catalog::find_site(const std::string& id) const { return find_by_id(sites, id); }
+const Gpu* Catalog::find_gpu(const std::string& id) const {
+  return find_by_id(gpus, id);
+}
+const ModelSpec* Catalog::find_model(const std::string& id) const {
+  return find_by_id(models, id);
+}
+const Site* Catalog::find_site(const std::string& id) const {
+  return find_by_id(sites, id);
+}
+const SoftwareStack* Catalog::find_stack(const std::string& id) const {
+  return find_by_id(stacks, id);
+}
+
+std::string SoftwareStack::value(const std::string& setting, const std::string& arch) const {
+  const auto it = settings.find(setting);
+  if (it == settings.end()) return "";
+  const auto a = it->second.find(arch);
+  if (a != it->second.end()) return a->second;
+  const auto any = it->second.find("");
+  return any == it->second.end() ? "" : any->second;
+}
 
 std::string to_string(Precision p) {
   switch (p) {
@@ -31,6 +49,8 @@ std::string to_string(Precision p) {
   return "?";
 }
 
-std::string to_string(Activation a) { return a == Activation::swiglu ? "swiglu" : "gelu"; }
+std::string to_string(Activation a) {
+  return a == Activation::swiglu ? "swiglu" : "gelu";
+}
 
 }  // namespace trainsite::models

@@ -50,7 +50,7 @@ struct ModelSpec {
   int layers = 0;
   int hidden = 0;
   int heads = 0;
-  int kv_heads = 0;  // 0 = same as heads (MHA)
+  int kv_heads = 0;    // 0 = same as heads (MHA)
   int ffn_hidden = 0;  // 0 = 4*hidden
   int seq_len = 0;
   int vocab = 0;
@@ -134,6 +134,16 @@ struct SensitivityRanges {
   std::map<std::string, std::string> factor_basis;  // factor id -> why that class
 };
 
+// A software-stack preset (data/software.yaml): default settings of a training framework vintage.
+struct SoftwareStack {
+  std::string id, name;
+  // setting (recompute, attention_kernel, ...) -> value by GPU architecture ("" = any), as YAML scalars
+  std::map<std::string, std::map<std::string, std::string>> settings;
+  std::map<std::string, std::string> sources;
+  // The value for `arch`, or "" when the stack does not set it.
+  std::string value(const std::string& setting, const std::string& arch) const;
+};
+
 struct Catalog {
   std::vector<Gpu> gpus;
   std::vector<ModelSpec> models;
@@ -141,7 +151,11 @@ struct Catalog {
   EconomicsData economics;
   SensitivityRanges sensitivity;
 
+  std::vector<SoftwareStack> stacks;
+  std::string default_stack;
+
   const Gpu* find_gpu(const std::string& id) const;
+  const SoftwareStack* find_stack(const std::string& id) const;
   const ModelSpec* find_model(const std::string& id) const;
   const Site* find_site(const std::string& id) const;
 };

@@ -70,6 +70,7 @@ Result evaluate(const Scenario& sc, const Iteration& it, const std::string& engi
   Result res;
   res.scenario = sc.name;
   res.engine = engine;
+  res.software_stack = sc.software_stack;
   res.iteration = it;
   // Footprint of the interleaving the engine used (virtual_stages may be auto = 0 in sc).
   Scenario resolved = sc;

@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "models/scenario.h"
 #include "models/site/cooling.h"
+#include "models/site/reliability.h"
 #include "models/step/iteration.h"
 #include "models/step/memory.h"
-#include "models/site/reliability.h"
-#include "models/scenario.h"
 
 namespace trainsite::models {
 
@@ -120,6 +120,7 @@ struct SiteResult {
 struct Result {
   std::string scenario;
   std::string engine = "analytic";
+  std::string software_stack;  // data/software.yaml preset the scenario's defaults came from
   Iteration iteration;
   MemoryFootprint memory;
   Goodput goodput;

@@ -4,6 +4,7 @@
 
 #include "models/step/iteration.h"
 #include "models/step/memory.h"
+#include "models/step/pipeline.h"
 
 namespace trainsite::models {
 
@@ -41,12 +42,22 @@ std::vector<LayoutProblem> layout_problems(const Scenario& sc) {
     return out;
   }
   if (m.heads % p.tp != 0) add("parallelism.tp", msg("%d heads are not divisible by tp=%d", m.heads, p.tp));
-  if (m.layers % p.pp != 0)
-    add("parallelism.pp", msg("%d layers are not divisible by pp=%d", m.layers, p.pp));
-  if (p.virtual_stages > 1 && (m.layers / p.pp) % p.virtual_stages != 0)
-    add("parallelism.virtual_stages",
-        msg("%d layers per stage are not divisible by virtual_stages=%d", m.layers / p.pp, p.virtual_stages));
+  // Layers that do not divide by pp are placed as Megatron-LM does (models/step/pipeline.h); an explicit
+  // list must match the model and the pipeline.
+  if (const std::string why = pipeline_layers_problem(sc); !why.empty())
+    add(p.pipeline_layers.empty() ? "parallelism.pp" : "parallelism.pipeline_layers", why);
+  else if (p.virtual_stages > 1)
+    for (const int n : stage_layers(sc))
+      if (n % p.virtual_stages != 0) {
+        add("parallelism.virtual_stages",
+            msg("a stage of %d layers is not divisible by virtual_stages=%d", n, p.virtual_stages));
+        break;
+      }
   if (p.virtual_stages > 1 && p.pp < 2) add("parallelism.virtual_stages", "interleaving needs pp >= 2");
+  if (p.schedule == Schedule::dualpipe && micro_batches(sc) % 2 != 0)
+    add("parallelism.schedule", msg("DualPipe feeds micro-batches from both ends and needs an even number of "
+                                    "them, got %d",
+                                    micro_batches(sc)));
   if (m.seq_len % p.cp != 0)
     add("parallelism.cp", msg("seq_len %d is not divisible by cp=%d", m.seq_len, p.cp));
   if (sc.workload.global_batch % (long(dp) * p.micro_batch) != 0)
@@ -68,14 +79,15 @@ std::vector<LayoutProblem> layout_problems(const Scenario& sc) {
         LayoutRule::hardware);
   if (!out.empty()) return out;  // the memory model assumes a layout that divides evenly
   const MemoryFootprint mem = memory_per_gpu(sc);
-  if (mem.total_GB() > sc.cluster.gpu.hbm_GB)
+  if (!mem.fits(sc.cluster.gpu))
     add("parallelism",
-        msg("the model does not fit: %.1f GB per GPU needed (weights %.1f, gradients %.1f, optimizer %.1f, "
-            "activations %.1f, buffers %.1f) but %s has %.0f GB; raise tp/pp, use ZeRO or recompute, or "
-            "lower "
-            "micro_batch",
-            mem.total_GB(), mem.weights_GB, mem.gradients_GB, mem.optimizer_GB, mem.activations_GB,
-            mem.buffers_GB, sc.cluster.gpu.id.c_str(), sc.cluster.gpu.hbm_GB),
+        msg("the model does not fit: %.1f GB per GPU needed on pipeline stage %d (weights %.1f, gradients "
+            "%.1f, "
+            "optimizer %.1f, activations %.1f, buffers %.1f) but %s leaves %.1f GB to a training process; "
+            "raise "
+            "tp/pp, use ZeRO or recompute, or lower micro_batch",
+            mem.total_GB(), mem.stage, mem.weights_GB, mem.gradients_GB, mem.optimizer_GB, mem.activations_GB,
+            mem.buffers_GB, sc.cluster.gpu.id.c_str(), usable_hbm_GB(sc.cluster.gpu)),
         LayoutRule::memory);
   return out;
 }

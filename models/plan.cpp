@@ -59,7 +59,7 @@ PlanPoint evaluate_at(const Scenario& cluster_sc, const LayoutCandidate& c, cons
   p.layout = c.layout;
   p.iteration = c.iteration;
   p.memory_GB = c.memory_GB;
-  p.hbm_GB = cluster_sc.cluster.gpu.hbm_GB;
+  p.hbm_GB = usable_hbm_GB(cluster_sc.cluster.gpu);
   Scenario sc = configured(cluster_sc, p.nodes, c.layout);
   sc.sites = {site};
   try {

@@ -183,9 +183,10 @@ std::vector<PlanBound> memory_bounds(const PlanPoint& b, const Scenario& cluster
     const Iteration it = analytic_iteration(sc);
     const double gain = 1 - it.step_time_s / b.iteration.step_time_s;
     if (gain <= 0) continue;
-    out.push_back({"memory", gain,
-                   str("%s would be %.1f%% faster per step but needs %.1f GB of %.0f GB", what.c_str(),
-                       100 * gain, memory_per_gpu(sc).total_GB(), cluster_sc.cluster.gpu.hbm_GB)});
+    out.push_back(
+        {"memory", gain,
+         str("%s would be %.1f%% faster per step but needs %.1f GB of the %.1f GB usable", what.c_str(),
+             100 * gain, memory_per_gpu(sc).total_GB(), usable_hbm_GB(cluster_sc.cluster.gpu))});
   }
   return out;
 }

@@ -15,6 +15,10 @@ namespace trainsite::models {
 
 enum class Recompute { none, selective, full };
 
+// Pipeline schedule (models/step/iteration.h has each one's bubble): automatic = 1F1B, or interleaved
+// 1F1B when virtual_stages > 1.
+enum class Schedule { automatic, one_f_one_b, interleaved, zero_bubble, dualpipe };
+
 struct Workload {
   ModelSpec model;
   double tokens = 300e9;
@@ -25,6 +29,7 @@ struct Workload {
   bool flash_attention = false;  // fused attention kernel (FlashAttention, --use-flash-attn)
   // The kernel that runs the attention core; unfused unless flash_attention (models/step/attention.h).
   AttentionKernel attention_kernel = AttentionKernel::unfused;
+  double dropout = 0;  // hidden and attention dropout probability (adds masks and their traffic)
 };
 
 struct Parallelism {
@@ -35,7 +40,9 @@ struct Parallelism {
   int ep = 1;
   int micro_batch = 1;
   int virtual_stages = 1;  // 0 = auto
-  int zero = 0;            // 0..3 (1 = distributed optimizer, --use-distributed-optimizer)
+  Schedule schedule = Schedule::automatic;
+  std::vector<int> pipeline_layers;  // explicit layers per stage; empty = even or Megatron's uneven split
+  int zero = 0;                      // 0..3 (1 = distributed optimizer, --use-distributed-optimizer)
   bool sequence_parallel = false;    // --sequence-parallel
   bool overlap_grad_reduce = false;  // --overlap-grad-reduce: DP traffic hidden behind the last backward
 };
@@ -71,7 +78,7 @@ struct Cluster {
   Fabric fabric;
   Storage storage;
   std::string calibration = "default";  // name under data/calibration/
-  Calibration cal;                       // resolved by the loader
+  Calibration cal;                      // resolved by the loader
 
   int gpus() const { return gpus_per_node * nodes; }
 };
@@ -88,13 +95,14 @@ struct Economics {
   double amortization_years = 4;
   std::string start = "2026-01-01";
   std::map<std::string, double> fx_to_usd;  // catalog defaults merged with scenario overrides
-  double network_cost_per_gpu_usd = 0;       // from data/economics.yaml by fabric kind
+  double network_cost_per_gpu_usd = 0;      // from data/economics.yaml by fabric kind
   double storage_cost_per_node_usd = 0;
 };
 
 struct Scenario {
   std::string name;
   std::string source_file;
+  std::string software_stack;  // the preset the defaults came from (data/software.yaml)
   Workload workload;
   Parallelism parallelism;
   Cluster cluster;

@@ -22,11 +22,10 @@ Json site_to_json(const models::SiteResult& r, const models::Iteration& it, bool
   j["flop_convention"] = "megatron-with-recompute";
   j["mfu"] = tidy(r.mfu);
   j["gpu_utilization"] = tidy(r.gpu_utilization);
-  j["breakdown_s"] = {{"compute", tidy(it.compute_s)},     {"tp_comm", tidy(it.tp_comm_s)},
-                      {"pp_bubble", tidy(it.pp_bubble_s)}, {"dp_comm", tidy(it.dp_comm_s)},
-                      {"io_stall", tidy(it.io_stall_s)},   {"other", tidy(it.other_s)},
-                      {"pp_comm", tidy(it.pp_comm_s)},     {"cp_comm", tidy(it.cp_comm_s)},
-                      {"ep_comm", tidy(it.ep_comm_s)}};
+  j["breakdown_s"] = {
+      {"compute", tidy(it.compute_s)}, {"tp_comm", tidy(it.tp_comm_s)},   {"pp_bubble", tidy(it.pp_bubble_s)},
+      {"dp_comm", tidy(it.dp_comm_s)}, {"io_stall", tidy(it.io_stall_s)}, {"other", tidy(it.other_s)},
+      {"pp_comm", tidy(it.pp_comm_s)}, {"cp_comm", tidy(it.cp_comm_s)},   {"ep_comm", tidy(it.ep_comm_s)}};
   j["training_days"] = tidy(r.training_days);
   j["wall_clock_days"] = tidy(r.wall_clock_days);
   j["interruptions"] = tidy(r.interruptions);
@@ -43,21 +42,25 @@ Json site_to_json(const models::SiteResult& r, const models::Iteration& it, bool
                {"datacenter", tidy(r.cost.datacenter)}};
   j["co2_t"] = tidy(r.co2_t);
   // Campaign model detail (models/site/campaign.h, models/site/power.h, models/site/cooling.h).
-  j["power_mw"] = {{"it_mean", tidy(r.it_power_mw)},          {"it_compute", tidy(r.it_power_peak_mw)},
-                   {"it_comm", tidy(r.it_power_comm_mw)},      {"it_idle", tidy(r.it_power_idle_mw)},
-                   {"swing", tidy(r.power_swing_mw)},          {"facility_peak", tidy(r.facility_power_peak_mw)}};
+  j["power_mw"] = {{"it_mean", tidy(r.it_power_mw)},      {"it_compute", tidy(r.it_power_peak_mw)},
+                   {"it_comm", tidy(r.it_power_comm_mw)}, {"it_idle", tidy(r.it_power_idle_mw)},
+                   {"swing", tidy(r.power_swing_mw)},     {"facility_peak", tidy(r.facility_power_peak_mw)}};
   j["it_energy_mwh"] = tidy(r.it_energy_mwh);
   j["pue_annual"] = tidy(r.pue_annual);
   j["free_cooling_fraction"] = tidy(r.free_cooling_fraction);
   j["weather"] = r.weather;
-  j["reliability"] = {{"checkpoints", tidy(r.checkpoints)},   {"checkpoint_h", tidy(r.checkpoint_h)},
-                      {"lost_work_h", tidy(r.lost_work_h)},   {"restart_h", tidy(r.restart_h)}};
+  j["reliability"] = {{"checkpoints", tidy(r.checkpoints)},
+                      {"checkpoint_h", tidy(r.checkpoint_h)},
+                      {"lost_work_h", tidy(r.lost_work_h)},
+                      {"restart_h", tidy(r.restart_h)}};
   j["power_cap"] = {{"derated_hours", tidy(r.derated_hours)}, {"min_speed", tidy(r.min_speed)}};
   j["prices"] = {{"energy_per_kwh", tidy(r.price_per_kwh)},
                  {"colocation_per_kw_month", tidy(r.colocation_per_kw_month)},
                  {"carbon_kg_per_kwh", tidy(r.carbon_kg_per_kwh)}};
-  j["rack"] = {{"limit_kw", tidy(r.rack.rack_limit_kw)}, {"servers_per_rack", r.rack.servers_per_rack},
-               {"racks", r.rack.racks},                  {"floor_m2", tidy(r.rack.floor_m2)},
+  j["rack"] = {{"limit_kw", tidy(r.rack.rack_limit_kw)},
+               {"servers_per_rack", r.rack.servers_per_rack},
+               {"racks", r.rack.racks},
+               {"floor_m2", tidy(r.rack.floor_m2)},
                {"fits", r.rack.fits}};
   j["monthly"] = Json::array();
   for (const auto& m : r.monthly)
@@ -132,6 +135,14 @@ Json site_to_json(const models::SiteResult& r, const models::Iteration& it, bool
   return j;
 }
 
+namespace {
+Json stage_layer_counts(const models::Iteration& it) {
+  Json a = Json::array();
+  for (const auto& st : it.stages) a.push_back(st.layers);
+  return a;
+}
+}  // namespace
+
 Json result_to_json(const models::Result& r, bool series) {
   Json j;
   j["schema"] = "trainsite/result/v1";
@@ -144,10 +155,24 @@ Json result_to_json(const models::Result& r, bool series) {
                     {"bubble_fraction", tidy(it.bubble_fraction)},
                     {"model_flops", tidy(it.model_flops)},
                     {"hardware_flops", tidy(it.hardware_flops)},
-                    {"dp_comm_total_s", tidy(it.dp_total_s)}};
-  j["memory_GB"] = {{"weights", tidy(r.memory.weights_GB)},         {"gradients", tidy(r.memory.gradients_GB)},
-                    {"optimizer", tidy(r.memory.optimizer_GB)},     {"activations", tidy(r.memory.activations_GB)},
-                    {"buffers", tidy(r.memory.buffers_GB)},         {"total", tidy(r.memory.total_GB())}};
+                    {"dp_comm_total_s", tidy(it.dp_total_s)},
+                    {"schedule", models::to_string(it.schedule)},
+                    {"stage_layers", stage_layer_counts(it)},
+                    {"slowest_stage", it.slowest_stage},
+                    // compute_s split by kernel class (models/step/layer.h)
+                    {"compute_by_kernel_s",
+                     {{"gemm", tidy(it.compute_by_kernel.gemm)},
+                      {"attention", tidy(it.compute_by_kernel.attention)},
+                      {"memory_bound", tidy(it.compute_by_kernel.memory)}}}};
+  j["software_stack"] = r.software_stack;
+  j["memory_GB"] = {{"stage", r.memory.stage},
+                    {"usable", tidy(r.memory.usable_GB)},
+                    {"weights", tidy(r.memory.weights_GB)},
+                    {"gradients", tidy(r.memory.gradients_GB)},
+                    {"optimizer", tidy(r.memory.optimizer_GB)},
+                    {"activations", tidy(r.memory.activations_GB)},
+                    {"buffers", tidy(r.memory.buffers_GB)},
+                    {"total", tidy(r.memory.total_GB())}};
   j["checkpoint"] = {{"interval_s", tidy(r.goodput.interval_s)},
                      {"write_stall_s", tidy(r.goodput.delta_s)},
                      {"cluster_mtbf_h", tidy(r.goodput.mtbf_s / 3600.0)}};

@@ -1,9 +1,9 @@
 #include "scenarios/catalog_loader.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "scenarios/epw.h"
 
@@ -18,7 +18,8 @@ using namespace trainsite::models;
 
 fs::path default_data_dir() {
   if (const char* env = std::getenv("TRAINSITE_DATA"); env && *env) return env;
-  if (fs::path built = TRAINSITE_DATA_DIR; !built.empty() && fs::exists(built / "hardware.yaml")) return built;
+  if (fs::path built = TRAINSITE_DATA_DIR; !built.empty() && fs::exists(built / "hardware.yaml"))
+    return built;
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
@@ -56,8 +57,8 @@ std::map<std::string, std::string> confidence_map(const Section& s) {
 }
 
 Gpu parse_gpu(const Section& s) {
-  s.allow({"id", "name", "arch", "sms", "boost_clock_mhz", "peak_tflops", "hbm_GB", "hbm_GBps", "nvlink_GBps", "pcie_GBps", "tdp_w",
-           "idle_w", "node", "sources", "confidence", "notes"});
+  s.allow({"id", "name", "arch", "sms", "boost_clock_mhz", "peak_tflops", "hbm_GB", "hbm_GBps", "nvlink_GBps",
+           "pcie_GBps", "tdp_w", "idle_w", "node", "sources", "confidence", "notes"});
   Gpu g;
   g.id = s.string("id", "");
   if (g.id.empty()) s.fail("id", "missing GPU id");
@@ -89,8 +90,8 @@ Gpu parse_gpu(const Section& s) {
 }  // namespace
 
 ModelSpec parse_model(const Section& s, ModelSpec m) {
-  s.allow({"id", "preset", "layers", "hidden", "heads", "kv_heads", "ffn_hidden", "seq_len", "vocab", "activation",
-           "attention", "tied_embeddings", "moe", "source", "notes"});
+  s.allow({"id", "preset", "layers", "hidden", "heads", "kv_heads", "ffn_hidden", "seq_len", "vocab",
+           "activation", "attention", "tied_embeddings", "moe", "source", "notes"});
   if (s.has("id")) m.id = s.string("id", m.id);
   m.layers = s.positive_int("layers", m.layers);
   m.hidden = s.positive_int("hidden", m.hidden);
@@ -112,10 +113,12 @@ ModelSpec parse_model(const Section& s, ModelSpec m) {
     moe.experts = e.positive_int("experts", moe.experts);
     moe.shared_experts = e.integer("shared_experts", moe.shared_experts);
     moe.top_k = e.positive_int("top_k", moe.top_k > 0 ? moe.top_k : 2);
-    moe.expert_ffn_hidden = e.positive_int("expert_ffn_hidden", moe.expert_ffn_hidden > 0 ? moe.expert_ffn_hidden : m.ffn_hidden);
+    moe.expert_ffn_hidden =
+        e.positive_int("expert_ffn_hidden", moe.expert_ffn_hidden > 0 ? moe.expert_ffn_hidden : m.ffn_hidden);
     moe.dense_layers = e.integer("dense_layers", moe.dense_layers);
     if (moe.experts <= 0) e.fail("experts", "a MoE model needs experts > 0");
-    if (moe.top_k > moe.experts) e.fail("top_k", fmt::format("top_k {} exceeds experts {}", moe.top_k, moe.experts));
+    if (moe.top_k > moe.experts)
+      e.fail("top_k", fmt::format("top_k {} exceeds experts {}", moe.top_k, moe.experts));
     if (moe.dense_layers < 0 || moe.dense_layers > m.layers)
       e.fail("dense_layers", fmt::format("must be between 0 and layers ({})", m.layers));
     m.moe = moe;
@@ -124,16 +127,35 @@ ModelSpec parse_model(const Section& s, ModelSpec m) {
   if (m.layers <= 0) s.fail("layers", "missing: a model needs layers");
   if (m.hidden <= 0) s.fail("hidden", "missing: a model needs hidden");
   if (m.heads <= 0) s.fail("heads", "missing: a model needs heads");
-  if (m.hidden % m.heads != 0) s.fail("heads", fmt::format("hidden {} is not divisible by heads {}", m.hidden, m.heads));
+  if (m.hidden % m.heads != 0)
+    s.fail("heads", fmt::format("hidden {} is not divisible by heads {}", m.hidden, m.heads));
   if (m.heads % m.kv_heads != 0)
     s.fail("kv_heads", fmt::format("heads {} is not a multiple of kv_heads {}", m.heads, m.kv_heads));
   return m;
 }
 
 Site parse_site(const Section& s, Site site) {
-  s.allow({"schema", "id", "name", "country", "currency", "carbon_kg_per_kwh", "green_share", "pue_avg", "tariff",
-           "climate", "cooling", "pue_limit", "power_capacity_mw", "rack_power_limit_kw", "colocation_per_kw_month",
-           "construction_per_mw", "timezone_utc_offset_h", "weather_file", "sources", "confidence", "notes"});
+  s.allow({"schema",
+           "id",
+           "name",
+           "country",
+           "currency",
+           "carbon_kg_per_kwh",
+           "green_share",
+           "pue_avg",
+           "tariff",
+           "climate",
+           "cooling",
+           "pue_limit",
+           "power_capacity_mw",
+           "rack_power_limit_kw",
+           "colocation_per_kw_month",
+           "construction_per_mw",
+           "timezone_utc_offset_h",
+           "weather_file",
+           "sources",
+           "confidence",
+           "notes"});
   site.id = s.string("id", site.id);
   site.name = s.string("name", site.name.empty() ? site.id : site.name);
   site.country = s.string("country", site.country);
@@ -158,7 +180,8 @@ Site parse_site(const Section& s, Site site) {
       period.period = p.string("period", "flat");
       period.price_per_kwh = p.non_negative("price_per_kwh", 0);
       const YAML::Node hours = p.at("hours");
-      if (!hours.IsDefined() || !hours.IsSequence()) p.fail("hours", "expected a list of [start, end) hour pairs");
+      if (!hours.IsDefined() || !hours.IsSequence())
+        p.fail("hours", "expected a list of [start, end) hour pairs");
       for (const auto& h : hours) {
         if (!h.IsSequence() || h.size() != 2) p.fail("hours", "each range is [start, end)");
         int a = 0, b = 0;
@@ -187,7 +210,8 @@ Site parse_site(const Section& s, Site site) {
     site.summer_surcharge_factor = sp.positive("factor", 1.0);
   }
   const Section c = s.child("climate");
-  c.allow({"elevation_m", "monthly_drybulb_c", "monthly_wetbulb_c", "diurnal_range_c", "weather_file", "source"});
+  c.allow(
+      {"elevation_m", "monthly_drybulb_c", "monthly_wetbulb_c", "diurnal_range_c", "weather_file", "source"});
   site.elevation_m = c.number("elevation_m", site.elevation_m);
   auto month12 = [&](const char* key, std::array<double, 12>& out) {
     const auto v = c.numbers(key, 12);
@@ -204,13 +228,16 @@ Site parse_site(const Section& s, Site site) {
   const Section k = s.child("cooling");
   k.allow({"type", "chw_supply_c", "economizer_approach_c", "chiller_cop_rated", "rated_condenser_c",
            "fan_pump_fraction", "other_overhead_fraction", "source"});
-  site.cooling.type = k.one_of("type", site.cooling.type, {"air-chiller", "water-economizer", "evaporative", "liquid"});
+  site.cooling.type =
+      k.one_of("type", site.cooling.type, {"air-chiller", "water-economizer", "evaporative", "liquid"});
   site.cooling.chw_supply_c = k.number("chw_supply_c", site.cooling.chw_supply_c);
-  site.cooling.economizer_approach_c = k.non_negative("economizer_approach_c", site.cooling.economizer_approach_c);
+  site.cooling.economizer_approach_c =
+      k.non_negative("economizer_approach_c", site.cooling.economizer_approach_c);
   site.cooling.chiller_cop_rated = k.positive("chiller_cop_rated", site.cooling.chiller_cop_rated);
   site.cooling.rated_condenser_c = k.number("rated_condenser_c", site.cooling.rated_condenser_c);
   site.cooling.fan_pump_fraction = k.non_negative("fan_pump_fraction", site.cooling.fan_pump_fraction);
-  site.cooling.other_overhead_fraction = k.non_negative("other_overhead_fraction", site.cooling.other_overhead_fraction);
+  site.cooling.other_overhead_fraction =
+      k.non_negative("other_overhead_fraction", site.cooling.other_overhead_fraction);
   site.pue_limit = s.non_negative("pue_limit", site.pue_limit);
   site.power_capacity_mw = s.non_negative("power_capacity_mw", site.power_capacity_mw);
   site.rack_power_limit_kw = s.non_negative("rack_power_limit_kw", site.rack_power_limit_kw);
@@ -223,11 +250,34 @@ Site parse_site(const Section& s, Site site) {
 }
 
 Calibration parse_calibration(const Section& s, Calibration c) {
-  s.allow({"gemm_eff_max", "tile_m", "tile_n", "kernel_launch_s", "hbm_eff", "fp8_gemm_eff_factor", "attn_block_q",
-           "attn_block_kv", "fa1_fwd_eff", "fa1_bwd_eff", "fa2_fwd_eff", "fa2_bwd_eff", "fa3_fwd_eff", "fa3_bwd_eff",
+  s.allow({"gemm_eff_max",
+           "tile_m",
+           "tile_n",
+           "kernel_launch_s",
+           "hbm_eff",
+           "fp8_gemm_eff_factor",
+           "sustained_tensor_frac",
+           "sustained_tensor_frac_fp8",
+           "sustained_gemm_factor",
+           "sustained_gemm_factor_fp8",
+           "gemm_k_overhead",
+           "attn_block_q",
+           "attn_block_kv",
+           "fa1_fwd_eff",
+           "fa1_bwd_eff",
+           "fa2_fwd_eff",
+           "fa2_bwd_eff",
+           "fa3_fwd_eff",
+           "fa3_bwd_eff",
            "sfu_ops_per_clock_per_sm",
-           "nvlink_busbw_eff", "nic_eff", "collective_step_latency_s", "gpu_power_compute_frac",
-           "gpu_power_comm_frac", "residuals", "fit", "notes"});
+           "nvlink_busbw_eff",
+           "nic_eff",
+           "collective_step_latency_s",
+           "gpu_power_compute_frac",
+           "gpu_power_comm_frac",
+           "residuals",
+           "fit",
+           "notes"});
   auto frac = [&](const char* key, double& v) {
     v = s.positive(key, v);
     if (v > 1.5) s.fail(key, fmt::format("an efficiency must be a fraction, got {}", v));
@@ -235,14 +285,26 @@ Calibration parse_calibration(const Section& s, Calibration c) {
   frac("gemm_eff_max", c.gemm_eff_max);
   c.tile_m = s.positive_int("tile_m", c.tile_m);
   c.tile_n = s.positive_int("tile_n", c.tile_n);
+  c.gemm_k_overhead = s.non_negative("gemm_k_overhead", c.gemm_k_overhead);
   c.kernel_launch_s = s.non_negative("kernel_launch_s", c.kernel_launch_s);
   frac("hbm_eff", c.hbm_eff);
   frac("fp8_gemm_eff_factor", c.fp8_gemm_eff_factor);
+  c.sustained_tensor_frac = s.non_negative("sustained_tensor_frac", c.sustained_tensor_frac);
+  c.sustained_tensor_frac_fp8 = s.non_negative("sustained_tensor_frac_fp8", c.sustained_tensor_frac_fp8);
+  c.sustained_gemm_factor = s.non_negative("sustained_gemm_factor", c.sustained_gemm_factor);
+  c.sustained_gemm_factor_fp8 = s.non_negative("sustained_gemm_factor_fp8", c.sustained_gemm_factor_fp8);
+  if (c.sustained_gemm_factor > 1 || c.sustained_gemm_factor_fp8 > 1)
+    s.fail("sustained_gemm_factor", "a sustained-clock factor is a fraction of the burst rate (0..1)");
+  if (c.sustained_tensor_frac > 1 || c.sustained_tensor_frac_fp8 > 1)
+    s.fail("sustained_tensor_frac", "a sustained tensor rate is a fraction of the peak (0..1)");
   c.attn_block_q = s.positive("attn_block_q", c.attn_block_q);
   c.attn_block_kv = s.positive("attn_block_kv", c.attn_block_kv);
-  for (auto [key, v] : {std::pair{"fa1_fwd_eff", &c.fa1_fwd_eff}, {"fa1_bwd_eff", &c.fa1_bwd_eff},
-                        {"fa2_fwd_eff", &c.fa2_fwd_eff}, {"fa2_bwd_eff", &c.fa2_bwd_eff},
-                        {"fa3_fwd_eff", &c.fa3_fwd_eff}, {"fa3_bwd_eff", &c.fa3_bwd_eff}})
+  for (auto [key, v] : {std::pair{"fa1_fwd_eff", &c.fa1_fwd_eff},
+                        {"fa1_bwd_eff", &c.fa1_bwd_eff},
+                        {"fa2_fwd_eff", &c.fa2_fwd_eff},
+                        {"fa2_bwd_eff", &c.fa2_bwd_eff},
+                        {"fa3_fwd_eff", &c.fa3_fwd_eff},
+                        {"fa3_bwd_eff", &c.fa3_bwd_eff}})
     frac(key, *v);
   c.sfu_ops_per_clock_per_sm = s.positive("sfu_ops_per_clock_per_sm", c.sfu_ops_per_clock_per_sm);
   frac("nvlink_busbw_eff", c.nvlink_busbw_eff);
@@ -267,7 +329,8 @@ Calibration load_calibration(const fs::path& data_dir, const std::string& name, 
     if (s.has("values")) {
       const std::string for_gpu = s.string("gpu", "");
       if (!for_gpu.empty() && for_gpu != gpu.id)
-        s.fail("gpu", fmt::format("calibration '{}' was measured on {}, the scenario uses {}", n, for_gpu, gpu.id));
+        s.fail("gpu",
+               fmt::format("calibration '{}' was measured on {}, the scenario uses {}", n, for_gpu, gpu.id));
       c = parse_calibration(s.child("values"), c);
     }
     for (const auto& [k, v] : string_map(s, "sources")) c.sources[k] = v;
@@ -319,6 +382,49 @@ SensitivityRanges load_sensitivity_ranges(const fs::path& file) {
   return out;
 }
 
+void load_software_stacks(const fs::path& file, Catalog& cat) {
+  const Section s(load_yaml_file(file.string()), "", file.string());
+  s.allow({"schema", "default", "stacks"});
+  expect_schema(s, "trainsite/software/v1");
+  const YAML::Node stacks = s.at("stacks");
+  if (!stacks.IsSequence()) s.fail("stacks", "expected a list of stacks");
+  for (size_t i = 0; i < stacks.size(); ++i) {
+    const Section st(stacks[i], fmt::format("stacks[{}]", i), file.string());
+    st.allow({"id", "name", "settings", "sources"});
+    SoftwareStack stack;
+    stack.id = st.string("id", "");
+    if (stack.id.empty()) st.fail("id", "every stack needs an id");
+    stack.name = st.string("name", stack.id);
+    const Section set = st.child("settings");
+    set.allow(software_settings());
+    for (const auto& kv : set.node()) {
+      const std::string key = kv.first.as<std::string>();
+      if (kv.second.IsMap()) {
+        const Section by_arch = set.child(key);
+        by_arch.allow({"ampere", "hopper", "blackwell"});
+        for (const auto& a : kv.second)
+          stack.settings[key][a.first.as<std::string>()] = a.second.as<std::string>();
+      } else if (kv.second.IsScalar()) {
+        stack.settings[key][""] = kv.second.as<std::string>();
+      } else {
+        set.fail(key, "expected a value or a map by GPU architecture");
+      }
+    }
+    stack.sources = string_map(st, "sources");
+    cat.stacks.push_back(std::move(stack));
+  }
+  cat.default_stack = s.string("default", cat.stacks.empty() ? "" : cat.stacks.front().id);
+  if (!cat.find_stack(cat.default_stack))
+    s.fail("default", fmt::format("no stack '{}' in the file", cat.default_stack));
+}
+
+const std::vector<std::string>& software_settings() {
+  static const std::vector<std::string> k = {
+      "recompute", "attention_kernel",    "flash_attention", "dropout", "sequence_parallel",
+      "zero",      "overlap_grad_reduce", "schedule"};
+  return k;
+}
+
 Catalog load_catalog(const fs::path& data_dir) {
   Catalog cat;
   {
@@ -355,15 +461,18 @@ Catalog load_catalog(const fs::path& data_dir) {
   {
     const std::string file = (data_dir / "economics.yaml").string();
     const Section s(load_yaml_file(file), "", file);
-    s.allow({"schema", "fx_to_usd", "network_cost_per_gpu_usd", "storage_cost_per_node_usd", "sources", "notes"});
+    s.allow(
+        {"schema", "fx_to_usd", "network_cost_per_gpu_usd", "storage_cost_per_node_usd", "sources", "notes"});
     expect_schema(s, "trainsite/economics/v1");
-    for (const auto& kv : s.at("fx_to_usd")) cat.economics.fx_to_usd[kv.first.as<std::string>()] = kv.second.as<double>();
+    for (const auto& kv : s.at("fx_to_usd"))
+      cat.economics.fx_to_usd[kv.first.as<std::string>()] = kv.second.as<double>();
     for (const auto& kv : s.at("network_cost_per_gpu_usd"))
       cat.economics.network_cost_per_gpu_usd[kv.first.as<std::string>()] = kv.second.as<double>();
     cat.economics.storage_cost_per_node_usd = s.non_negative("storage_cost_per_node_usd", 0);
     cat.economics.sources = string_map(s, "sources");
   }
   cat.sensitivity = load_sensitivity_ranges(data_dir / "sensitivity.yaml");
+  load_software_stacks(data_dir / "software.yaml", cat);
   return cat;
 }
 

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "models/calibration.h"
 #include "models/catalog.h"
@@ -14,6 +15,10 @@ namespace trainsite::scenarios {
 std::filesystem::path default_data_dir();
 
 models::Catalog load_catalog(const std::filesystem::path& data_dir);
+// data/software.yaml: software-stack presets, appended to `cat`.
+void load_software_stacks(const std::filesystem::path& file, models::Catalog& cat);
+// The settings a stack (and a scenario's `software:` block) may set.
+const std::vector<std::string>& software_settings();
 // data/sensitivity.yaml: the sensitivity range of each confidence class and of inputs without a label.
 models::SensitivityRanges load_sensitivity_ranges(const std::filesystem::path& file);
 

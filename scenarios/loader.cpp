@@ -21,16 +21,18 @@ std::vector<std::string> ids_of(const auto& items) {
   return out;
 }
 
-[[noreturn]] void unknown_id(const Section& s, const std::string& key, const std::string& kind, const std::string& id,
-                             const std::vector<std::string>& known) {
+[[noreturn]] void unknown_id(const Section& s, const std::string& key, const std::string& kind,
+                             const std::string& id, const std::vector<std::string>& known) {
   std::string list;
   for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
   const std::string hint = did_you_mean(id, known);
-  s.fail(key, fmt::format("unknown {} '{}'{}; known: {}", kind, id, hint.empty() ? "" : " (" + hint + ")", list));
+  s.fail(key,
+         fmt::format("unknown {} '{}'{}; known: {}", kind, id, hint.empty() ? "" : " (" + hint + ")", list));
 }
 
 Workload parse_workload(const Section& s, const Catalog& cat) {
-  s.allow({"model", "tokens", "global_batch", "precision", "recompute", "flash_attention", "attention_kernel"});
+  s.allow({"model", "tokens", "global_batch", "precision", "recompute", "flash_attention", "attention_kernel",
+           "dropout"});
   Workload w;
   const YAML::Node m = s.at("model");
   if (!m.IsDefined()) s.fail("model", "missing: name a preset from data/models.yaml or give the shape");
@@ -68,14 +70,18 @@ Workload parse_workload(const Section& s, const Catalog& cat) {
                          : k == "fa2"   ? AttentionKernel::fa2
                                         : AttentionKernel::fa3;
   if (s.has("attention_kernel") && s.has("flash_attention") && w.flash_attention != (k != "unfused"))
-    s.fail("attention_kernel", fmt::format("attention_kernel {} contradicts flash_attention: {}", k, w.flash_attention));
+    s.fail("attention_kernel",
+           fmt::format("attention_kernel {} contradicts flash_attention: {}", k, w.flash_attention));
   w.flash_attention = w.attention_kernel != AttentionKernel::unfused;
+  w.dropout = s.non_negative("dropout", w.dropout);
+  if (w.dropout >= 1)
+    s.fail("dropout", fmt::format("a dropout probability must be below 1, got {}", w.dropout));
   return w;
 }
 
 Parallelism parse_parallelism(const Section& s) {
   s.allow({"tp", "pp", "dp", "cp", "ep", "micro_batch", "virtual_stages", "zero", "sequence_parallel",
-           "overlap_grad_reduce"});
+           "overlap_grad_reduce", "schedule", "pipeline_layers"});
   Parallelism p;
   p.tp = s.positive_int("tp", 1);
   p.pp = s.positive_int("pp", 1);
@@ -85,10 +91,43 @@ Parallelism parse_parallelism(const Section& s) {
   p.micro_batch = s.positive_int("micro_batch", 1);
   p.virtual_stages = s.int_or_auto("virtual_stages").value_or(s.is_auto("virtual_stages") ? 0 : 1);
   p.zero = s.integer("zero", p.zero);
-  if (p.zero < 0 || p.zero > 3) s.fail("zero", fmt::format("ZeRO stage must be 0, 1, 2 or 3, got {}", p.zero));
+  if (p.zero < 0 || p.zero > 3)
+    s.fail("zero", fmt::format("ZeRO stage must be 0, 1, 2 or 3, got {}", p.zero));
   p.sequence_parallel = s.boolean("sequence_parallel", p.sequence_parallel);
   p.overlap_grad_reduce = s.boolean("overlap_grad_reduce", p.overlap_grad_reduce);
   if (p.sequence_parallel && p.tp == 1) s.fail("sequence_parallel", "sequence parallelism needs tp > 1");
+  const std::string sched =
+      s.one_of("schedule", "auto", {"auto", "1f1b", "interleaved", "dualpipe", "zero-bubble"});
+  p.schedule = sched == "1f1b"          ? Schedule::one_f_one_b
+               : sched == "interleaved" ? Schedule::interleaved
+               : sched == "dualpipe"    ? Schedule::dualpipe
+               : sched == "zero-bubble" ? Schedule::zero_bubble
+                                        : Schedule::automatic;
+  if (p.schedule == Schedule::one_f_one_b && p.virtual_stages > 1)
+    s.fail("schedule",
+           fmt::format("1f1b runs one model chunk per stage, but virtual_stages = {}", p.virtual_stages));
+  if ((p.schedule == Schedule::dualpipe || p.schedule == Schedule::zero_bubble) && p.virtual_stages != 1)
+    s.fail("virtual_stages",
+           fmt::format("the {} schedule runs one model chunk per stage (virtual_stages: 1)", sched));
+  if (p.schedule == Schedule::interleaved && s.has("virtual_stages") && p.virtual_stages == 1)
+    s.fail("virtual_stages", "the interleaved schedule needs virtual_stages >= 2 (or auto)");
+  if (p.schedule == Schedule::interleaved && !s.has("virtual_stages")) p.virtual_stages = 0;  // auto
+  if (p.schedule == Schedule::dualpipe && (p.pp < 2 || p.pp % 2 != 0))
+    s.fail("schedule",
+           fmt::format("DualPipe pairs stages from both ends and needs an even pp >= 2, got {}", p.pp));
+  if (s.has("pipeline_layers")) {
+    const YAML::Node list = s.at("pipeline_layers");
+    if (!list.IsSequence())
+      s.fail("pipeline_layers", "expected a list of layers per stage, e.g. [7, 8, 8, 7]");
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].IsScalar()) s.fail("pipeline_layers", fmt::format("entry {} is not a number", i));
+      try {
+        p.pipeline_layers.push_back(list[i].as<int>());
+      } catch (const YAML::Exception&) {
+        s.fail("pipeline_layers", fmt::format("entry {} ('{}') is not an integer", i, list[i].Scalar()));
+      }
+    }
+  }
   return p;
 }
 
@@ -110,14 +149,16 @@ Cluster parse_cluster(const Section& s, const Catalog& cat, const LoadOptions& o
     c.node_power_kw = *kw;
   }
   const Section f = s.child("fabric");
-  f.allow({"kind", "nic_gbps", "nics_per_node", "topology", "oversubscription", "routing", "leaf_radix", "latency_us"});
+  f.allow({"kind", "nic_gbps", "nics_per_node", "topology", "oversubscription", "routing", "leaf_radix",
+           "latency_us"});
   c.fabric.kind = f.one_of("kind", "roce", {"roce", "infiniband"});
   c.fabric.nic_gbps = f.positive("nic_gbps", c.fabric.nic_gbps);
   c.fabric.nics_per_node = f.positive_int("nics_per_node", c.gpus_per_node);
   c.fabric.topology = f.one_of("topology", "rail-optimized", {"rail-optimized", "fat-tree"});
   c.fabric.oversubscription = f.number("oversubscription", 1.0);
   if (c.fabric.oversubscription < 1.0)
-    f.fail("oversubscription", fmt::format("must be >= 1 (1 = non-blocking), got {}", c.fabric.oversubscription));
+    f.fail("oversubscription",
+           fmt::format("must be >= 1 (1 = non-blocking), got {}", c.fabric.oversubscription));
   c.fabric.routing = f.one_of("routing", c.fabric.kind == "infiniband" ? "adaptive" : "ecmp-hash",
                               {"ecmp-hash", "adaptive"});
   c.fabric.leaf_radix = f.positive_int("leaf_radix", c.fabric.leaf_radix);
@@ -137,21 +178,26 @@ Cluster parse_cluster(const Section& s, const Catalog& cat, const LoadOptions& o
     c.cal = load_calibration(opt.data_dir, c.calibration, c.gpu);
   } catch (const InputError& e) {
     if (e.where().line == 0 && e.message() == "file not found")
-      s.fail("calibration", fmt::format("no calibration '{}' in {}", c.calibration, (opt.data_dir / "calibration").string()));
+      s.fail("calibration", fmt::format("no calibration '{}' in {}", c.calibration,
+                                        (opt.data_dir / "calibration").string()));
     throw;
   }
   return c;
 }
 
-std::vector<Site> parse_sites(const Section& root, const Catalog& cat, const std::filesystem::path& data_dir) {
+std::vector<Site> parse_sites(const Section& root, const Catalog& cat,
+                              const std::filesystem::path& data_dir) {
   std::vector<Site> out;
   const YAML::Node list = root.at("sites");
   if (!list.IsDefined()) return out;
-  if (!list.IsSequence()) root.fail("sites", "expected a list of site ids (or mappings with an id and overrides)");
+  if (!list.IsSequence())
+    root.fail("sites", "expected a list of site ids (or mappings with an id and overrides)");
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node n = list[i];
     const std::string field = fmt::format("sites[{}]", i);
-    std::string id = n.IsScalar() ? n.as<std::string>() : n.IsMap() && n["id"] && n["id"].IsScalar() ? n["id"].as<std::string>() : "";
+    std::string id = n.IsScalar()                                 ? n.as<std::string>()
+                     : n.IsMap() && n["id"] && n["id"].IsScalar() ? n["id"].as<std::string>()
+                                                                  : "";
     if (id.empty()) throw InputError(location_of(n, root.file()), field, "a site needs an id");
     const Site* base = cat.find_site(id);
     if (!base) {
@@ -159,8 +205,9 @@ std::vector<Site> parse_sites(const Section& root, const Catalog& cat, const std
       std::string all;
       for (const auto& k : known) all += (all.empty() ? "" : ", ") + k;
       const std::string hint = did_you_mean(id, known);
-      throw InputError(location_of(n, root.file()), field,
-                       fmt::format("unknown site '{}'{}; known: {}", id, hint.empty() ? "" : " (" + hint + ")", all));
+      throw InputError(
+          location_of(n, root.file()), field,
+          fmt::format("unknown site '{}'{}; known: {}", id, hint.empty() ? "" : " (" + hint + ")", all));
     }
     out.push_back(n.IsMap() ? parse_site(Section(n, field, root.file()), *base) : *base);
     if (Site& s = out.back(); s.weather_file != base->weather_file) {
@@ -175,7 +222,8 @@ std::vector<Site> parse_sites(const Section& root, const Catalog& cat, const std
       load_site_weather(s);
     }
     // Derive the hourly year once per load (after any climate override), not per evaluation.
-    if (Site& s = out.back(); !s.hourly) s.hourly = std::make_shared<const HourlyWeather>(synthetic_weather(s));
+    if (Site& s = out.back(); !s.hourly)
+      s.hourly = std::make_shared<const HourlyWeather>(synthetic_weather(s));
   }
   return out;
 }
@@ -186,11 +234,13 @@ Economics parse_economics(const Section& s, const Catalog& cat, const Cluster& c
   e.fx_to_usd = cat.economics.fx_to_usd;
   if (s.has("fx_to_usd")) {
     const Section fx = s.child("fx_to_usd");
-    for (const auto& kv : fx.node()) e.fx_to_usd[kv.first.as<std::string>()] = fx.positive(kv.first.as<std::string>(), 1);
+    for (const auto& kv : fx.node())
+      e.fx_to_usd[kv.first.as<std::string>()] = fx.positive(kv.first.as<std::string>(), 1);
   }
   e.currency = s.string("currency", "USD");
   if (!e.fx_to_usd.count(e.currency))
-    s.fail("currency", fmt::format("no exchange rate for '{}'; add economics.fx_to_usd.{}", e.currency, e.currency));
+    s.fail("currency",
+           fmt::format("no exchange rate for '{}'; add economics.fx_to_usd.{}", e.currency, e.currency));
   e.server_price_usd = s.number_or_auto("server_price").value_or(0);
   if (e.server_price_usd < 0) s.fail("server_price", "must be >= 0 or auto");
   e.amortization_years = s.positive("amortization_years", 4);
@@ -257,34 +307,101 @@ void apply_override(YAML::Node root, const std::string& assignment) {
   cur[keys.back()] = parsed;
 }
 
-Scenario scenario_from_yaml(YAML::Node root, const std::string& file, const Catalog& cat, const LoadOptions& opt) {
+// Writes the software stack's settings into the document wherever the scenario does not set them
+// itself: an explicit workload:/parallelism: key wins over the `software:` block, which wins over the
+// stack preset (data/software.yaml). Returns the stack's id.
+std::string apply_software_stack(YAML::Node root, const std::string& file, const Catalog& cat) {
+  const Section s(root, "", file);
+  const Section sw = s.child("software");
+  std::vector<std::string> allowed = software_settings();
+  allowed.push_back("stack");
+  sw.allow(allowed);
+  const std::string id = sw.string("stack", cat.default_stack);
+  const SoftwareStack* stack = cat.find_stack(id);
+  if (!stack) {
+    std::vector<std::string> known;
+    for (const auto& k : cat.stacks) known.push_back(k.id);
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    const std::string hint = did_you_mean(id, known);
+    sw.fail("stack", fmt::format("unknown software stack '{}'{}; known: {}", id,
+                                 hint.empty() ? "" : " (" + hint + ")", list));
+  }
+  // The GPU generation picks per-architecture values (an unknown GPU is reported by parse_cluster).
+  std::string arch;
+  if (const YAML::Node c = root["cluster"]; c.IsMap() && c["gpu"] && c["gpu"].IsScalar())
+    if (const Gpu* g = cat.find_gpu(c["gpu"].Scalar())) arch = g->arch;
+  int tp = 1;
+  if (const YAML::Node p = root["parallelism"]; p.IsMap() && p["tp"] && p["tp"].IsScalar()) {
+    try {
+      tp = p["tp"].as<int>();
+    } catch (const YAML::Exception&) {
+    }  // parse_parallelism reports it
+  }
+  const auto section_of = [](const std::string& key) {
+    return key == "sequence_parallel" || key == "zero" || key == "overlap_grad_reduce" || key == "schedule"
+               ? "parallelism"
+               : "workload";
+  };
+  for (const std::string& key : software_settings()) {
+    YAML::Node value;
+    if (sw.has(key)) {
+      value = YAML::Clone(sw.at(key));
+    } else {
+      const std::string v = stack->value(key, arch);
+      if (v.empty()) continue;
+      value = YAML::Load(v);
+    }
+    const char* section = section_of(key);
+    if (root[section] && !root[section].IsMap()) continue;  // parse_workload / parse_parallelism report it
+    YAML::Node target = root[section];
+    if (target && target[key]) continue;  // set explicitly
+    if (key == "attention_kernel" && target && target["flash_attention"] &&
+        target["flash_attention"].IsScalar()) {
+      // flash_attention given explicitly: a fused stack kernel only where it asks for one.
+      const bool flash = target["flash_attention"].Scalar() == "true";
+      if (!flash || value.Scalar() == "unfused") continue;
+    }
+    if (key == "sequence_parallel" && value.IsScalar() && value.Scalar() == "true" && tp <= 1) continue;
+    root[section][key] = value;
+  }
+  return id;
+}
+
+Scenario scenario_from_yaml(YAML::Node root, const std::string& file, const Catalog& cat,
+                            const LoadOptions& opt) {
   for (const auto& o : opt.overrides) apply_override(root, o);
   const Section s(root, "", file);
   if (!root.IsMap()) throw InputError(location_of(root, file), "", "a scenario must be a YAML mapping");
-  s.allow({"schema", "name", "description", "workload", "parallelism", "cluster", "reliability", "sites", "economics",
-           "power_cap_policy"});
+  s.allow({"schema", "name", "description", "workload", "parallelism", "cluster", "reliability", "sites",
+           "economics", "power_cap_policy", "software"});
   Scenario sc;
   sc.source_file = file;
+  sc.software_stack = apply_software_stack(root, file, cat);
   if (!opt.partial) {
     const std::string schema = s.string("schema", "");
     if (schema.empty()) s.fail("schema", "missing: the first line should be `schema: trainsite/v1`");
-    if (schema != "trainsite/v1") s.fail("schema", fmt::format("unsupported schema '{}'; expected trainsite/v1", schema));
+    if (schema != "trainsite/v1")
+      s.fail("schema", fmt::format("unsupported schema '{}'; expected trainsite/v1", schema));
   }
   sc.name = s.string("name", std::filesystem::path(file).stem().string());
   sc.workload = parse_workload(s.child("workload"), cat);
   sc.parallelism = parse_parallelism(s.child("parallelism"));
   sc.cluster = parse_cluster(s.child("cluster"), cat, opt);
   if (sc.workload.attention_kernel == AttentionKernel::fa3 && sc.cluster.gpu.arch != "hopper")
-    s.child("workload").fail("attention_kernel", fmt::format("FlashAttention-3 needs a Hopper GPU; {} is {}",
-                                                             sc.cluster.gpu.id, sc.cluster.gpu.arch));
+    s.child("workload")
+        .fail("attention_kernel", fmt::format("FlashAttention-3 needs a Hopper GPU; {} is {}",
+                                              sc.cluster.gpu.id, sc.cluster.gpu.arch));
   const Section r = s.child("reliability");
   r.allow({"gpu_fail_per_1000_gpu_day", "restart_min", "seed"});
   sc.reliability.gpu_fail_per_1000_gpu_day = r.number_or_auto("gpu_fail_per_1000_gpu_day").value_or(0);
-  if (sc.reliability.gpu_fail_per_1000_gpu_day < 0) r.fail("gpu_fail_per_1000_gpu_day", "must be >= 0 or auto");
+  if (sc.reliability.gpu_fail_per_1000_gpu_day < 0)
+    r.fail("gpu_fail_per_1000_gpu_day", "must be >= 0 or auto");
   sc.reliability.restart_min = r.non_negative("restart_min", 15);
   sc.reliability.seed = unsigned(r.integer("seed", 1));
   sc.sites = parse_sites(s, cat, opt.data_dir);
-  if (!opt.partial && sc.sites.empty()) s.fail("sites", "missing: list at least one site id from data/sites/");
+  if (!opt.partial && sc.sites.empty())
+    s.fail("sites", "missing: list at least one site id from data/sites/");
   sc.economics = parse_economics(s.child("economics"), cat, sc.cluster);
   for (const auto& site : sc.sites)
     if (!sc.economics.fx_to_usd.count(site.currency))
@@ -297,7 +414,8 @@ Scenario scenario_from_yaml(YAML::Node root, const std::string& file, const Cata
   } catch (const InputError& e) {
     const std::string top = e.field().substr(0, e.field().find('.'));
     const Section owner = s.child(top);
-    const std::string leaf = e.field().find('.') == std::string::npos ? "" : e.field().substr(e.field().find('.') + 1);
+    const std::string leaf =
+        e.field().find('.') == std::string::npos ? "" : e.field().substr(e.field().find('.') + 1);
     Location l = leaf.empty() ? s.location(top) : owner.location(leaf);
     if (l.line == 0) l = s.location(top);
     throw InputError(l.line ? l : Location{file, 0, 0}, e.field(), e.message());

@@ -48,7 +48,9 @@ double fused_time_s(const Device& d, const Gpu& gpu, const AttentionShape& a, do
   const Blocks b = blocks(a, c);
   const double elems_per_pair = c.attn_block_q * c.attn_block_kv;
   const double sms = d.sms;
-  const double t_mm = flops_per_elem * elems_per_pair / (d.peak_flops / sms * eff);
+  double t_mm = flops_per_elem * elems_per_pair / (d.burst_peak_flops / sms * eff);
+  if (d.sustained_flops > 0)
+    t_mm = std::max(t_mm, flops_per_elem * elems_per_pair / (d.sustained_flops / sms));
   const double t_exp = elems_per_pair / (sfu_exp_per_s(gpu, c) / sms);
   const double per_pair = overlap ? std::max(t_mm, t_exp) : t_mm + t_exp;
   return std::max(b.pairs / sms, b.longest) * per_pair;
@@ -86,7 +88,8 @@ double attention_fwd_flops(const AttentionShape& a, const Calibration& cal, Atte
 double attention_bwd_flops(const AttentionShape& a, const Calibration& cal, AttentionKernel k) {
   // dV = Pᵀ·dO, dP = dO·Vᵀ (d_v each); S = Q·Kᵀ recomputed, dQ = dS·K, dK = dSᵀ·Q (d_qk each).
   const double per_elem = 2.0 * (3 * a.head_dim + 2 * a.head_dim_v);
-  if (k == AttentionKernel::unfused) return a.batch * a.heads * a.seq_q * a.seq_k * 2.0 * (2 * a.head_dim + 2 * a.head_dim_v);
+  if (k == AttentionKernel::unfused)
+    return a.batch * a.heads * a.seq_q * a.seq_k * 2.0 * (2 * a.head_dim + 2 * a.head_dim_v);
   return blocks(a, cal).pairs * cal.attn_block_q * cal.attn_block_kv * per_elem;
 }
 
@@ -101,8 +104,9 @@ double attention_fwd_s(const Device& d, const Gpu& gpu, const AttentionShape& a,
     // Scores Q·Kᵀ and context P·V as batched GEMMs over (sequence, head); between them the scaled,
     // masked softmax (read + write 16-bit) and dropout (read + write + 1-byte mask) on every score.
     const double scores = bh * a.seq_q * a.seq_k;
-    return gemm_time_s(d, a.seq_q, a.seq_k, a.head_dim, bh) + gemm_time_s(d, a.seq_q, a.head_dim_v, a.seq_k, bh) +
-           memory_bound_s(d, 4.0 * scores) + memory_bound_s(d, 5.0 * scores);
+    return gemm_time_s(d, a.seq_q, a.seq_k, a.head_dim, bh) +
+           gemm_time_s(d, a.seq_q, a.head_dim_v, a.seq_k, bh) + memory_bound_s(d, 4.0 * scores) +
+           (a.dropout ? memory_bound_s(d, 5.0 * scores) : 0.0);
   }
   const ClassFigures f = figures(c, k);
   // Q, K, V read and O written once, plus the row statistics (fp32) kept for the backward.
@@ -117,12 +121,14 @@ double attention_bwd_s(const Device& d, const Gpu& gpu, const AttentionShape& a,
   const Calibration& c = *d.cal;
   const double bh = a.batch * a.heads;
   if (k == AttentionKernel::unfused) {
-    // dV = Pᵀ·dO, dP = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q; dropout and softmax backward read P and dP,
-    // write dS, read the 1-byte mask.
+    // dV = Pᵀ·dO, dP = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q; between them the dropout backward (read the
+    // gradient and the 1-byte mask, write) and the softmax backward (read P and its gradient, write dS).
     const double scores = bh * a.seq_q * a.seq_k;
-    return gemm_time_s(d, a.seq_k, a.head_dim_v, a.seq_q, bh) + gemm_time_s(d, a.seq_q, a.seq_k, a.head_dim_v, bh) +
-           gemm_time_s(d, a.seq_q, a.head_dim, a.seq_k, bh) + gemm_time_s(d, a.seq_k, a.head_dim, a.seq_q, bh) +
-           memory_bound_s(d, 7.0 * scores);
+    return gemm_time_s(d, a.seq_k, a.head_dim_v, a.seq_q, bh) +
+           gemm_time_s(d, a.seq_q, a.seq_k, a.head_dim_v, bh) +
+           gemm_time_s(d, a.seq_q, a.head_dim, a.seq_k, bh) +
+           gemm_time_s(d, a.seq_k, a.head_dim, a.seq_q, bh) +
+           (a.dropout ? memory_bound_s(d, 5.0 * scores) : 0.0) + memory_bound_s(d, 6.0 * scores);
   }
   const ClassFigures f = figures(c, k);
   // Pre-pass D = rowsum(dO∘O) (reads dO and O) and the fp32 dQ accumulator converted to 16 bit
@@ -130,7 +136,8 @@ double attention_bwd_s(const Device& d, const Gpu& gpu, const AttentionShape& a,
   const double q_elems = bh * a.seq_q * a.head_dim;
   const double pre = memory_bound_s(d, 2.0 * kAct * bh * a.seq_q * a.head_dim_v);
   const double post = memory_bound_s(d, (4.0 + kAct) * q_elems);
-  const double t = fused_time_s(d, gpu, a, 2.0 * (3 * a.head_dim + 2 * a.head_dim_v), f.bwd_eff, f.overlaps_softmax);
+  const double t =
+      fused_time_s(d, gpu, a, 2.0 * (3 * a.head_dim + 2 * a.head_dim_v), f.bwd_eff, f.overlaps_softmax);
   return pre + t + c.kernel_launch_s + post;
 }
 

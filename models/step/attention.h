@@ -25,14 +25,15 @@ enum class AttentionKernel { unfused, fa1, fa2, fa3 };
 
 // One attention call on one GPU (heads already split by tensor parallelism, queries by context parallelism).
 struct AttentionShape {
-  double batch = 1;        // sequences
-  double heads = 1;        // query heads on this GPU
-  double kv_heads = 1;     // key/value heads on this GPU (GQA/MQA: fewer; changes traffic, not FLOPs)
-  double seq_q = 0;        // queries per sequence on this GPU
-  double seq_k = 0;        // keys per sequence (the whole context)
-  double head_dim = 128;   // query/key head dimension (MLA: nope + rope dims)
-  double head_dim_v = 128; // value head dimension
+  double batch = 1;         // sequences
+  double heads = 1;         // query heads on this GPU
+  double kv_heads = 1;      // key/value heads on this GPU (GQA/MQA: fewer; changes traffic, not FLOPs)
+  double seq_q = 0;         // queries per sequence on this GPU
+  double seq_k = 0;         // keys per sequence (the whole context)
+  double head_dim = 128;    // query/key head dimension (MLA: nope + rope dims)
+  double head_dim_v = 128;  // value head dimension
   bool causal = true;
+  bool dropout = false;  // attention dropout (the unfused path writes and reads a mask)
 };
 
 // Key blocks a causal kernel visits, summed over the query blocks of one (sequence, head), with queries

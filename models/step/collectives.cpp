@@ -4,8 +4,12 @@
 
 namespace trainsite::models {
 
-double ring_allreduce_bytes_per_rank(double S, int n) { return n <= 1 ? 0 : 2.0 * (n - 1) / n * S; }
-double ring_allgather_bytes_per_rank(double S, int n) { return n <= 1 ? 0 : double(n - 1) / n * S; }
+double ring_allreduce_bytes_per_rank(double S, int n) {
+  return n <= 1 ? 0 : 2.0 * (n - 1) / n * S;
+}
+double ring_allgather_bytes_per_rank(double S, int n) {
+  return n <= 1 ? 0 : double(n - 1) / n * S;
+}
 
 double allreduce_s(const Link& l, double S, int n) {
   if (n <= 1 || S <= 0) return 0;
@@ -17,7 +21,9 @@ double allgather_s(const Link& l, double S, int n) {
   return ring_allgather_bytes_per_rank(S, n) / l.busbw_Bps + (n - 1) * l.step_latency_s;
 }
 
-double reduce_scatter_s(const Link& l, double S, int n) { return allgather_s(l, S, n); }
+double reduce_scatter_s(const Link& l, double S, int n) {
+  return allgather_s(l, S, n);
+}
 
 double alltoall_s(const Link& l, double S, int n) {
   if (n <= 1 || S <= 0) return 0;
@@ -25,7 +31,9 @@ double alltoall_s(const Link& l, double S, int n) {
   return double(n - 1) / n * S / l.busbw_Bps + (n - 1) * l.step_latency_s;
 }
 
-double p2p_s(const Link& l, double S) { return S <= 0 ? 0 : S / l.busbw_Bps + l.step_latency_s; }
+double p2p_s(const Link& l, double S) {
+  return S <= 0 ? 0 : S / l.busbw_Bps + l.step_latency_s;
+}
 
 Link nvlink(const Cluster& c, const Calibration& cal) {
   // Datasheet NVLink figures are bidirectional totals; a ring uses one direction per edge.

@@ -9,7 +9,7 @@
 namespace trainsite::models {
 
 struct Link {
-  double busbw_Bps = 0;   // achievable bus bandwidth per rank
+  double busbw_Bps = 0;  // achievable bus bandwidth per rank
   double step_latency_s = 0;
 };
 
@@ -17,7 +17,7 @@ double ring_allreduce_bytes_per_rank(double S, int n);
 double ring_allgather_bytes_per_rank(double S, int n);
 
 double allreduce_s(const Link& l, double S, int n);
-double allgather_s(const Link& l, double S, int n);      // S = gathered (full) size
+double allgather_s(const Link& l, double S, int n);       // S = gathered (full) size
 double reduce_scatter_s(const Link& l, double S, int n);  // S = input (full) size
 double alltoall_s(const Link& l, double S, int n);        // S = bytes each rank holds
 double p2p_s(const Link& l, double S);

@@ -12,7 +12,18 @@ Device device_for(const Gpu& gpu, Precision p, const Calibration& cal) {
   if (p == Precision::fp8) d.peak_flops *= cal.fp8_gemm_eff_factor;
   d.hbm_Bps = gpu.hbm_GBps * 1e9;
   d.sms = std::max(gpu.sms, 1);
+  d.burst_peak_flops = d.peak_flops;
   d.cal = &cal;
+  return d;
+}
+
+Device training_device(const Gpu& gpu, Precision p, const Calibration& cal) {
+  Device d = device_for(gpu, p, cal);
+  const bool fp8 = p == Precision::fp8;
+  const double factor = fp8 ? cal.sustained_gemm_factor_fp8 : cal.sustained_gemm_factor;
+  const double frac = fp8 ? cal.sustained_tensor_frac_fp8 : cal.sustained_tensor_frac;
+  if (factor > 0) d.peak_flops *= factor;
+  if (frac > 0) d.sustained_flops = gpu.peak(p).value_or(0) * 1e12 * frac;
   return d;
 }
 
@@ -34,13 +45,16 @@ double gemm_time_s(const Device& d, double m, double n, double k, double batch, 
     const double eff = c.gemm_eff_max * wave_efficiency(tiles_m * tiles_n * batch, d.sms) * padding;
     best = std::max(best, eff);
   }
-  const double t_compute = flops / (d.peak_flops * best);
+  double t_compute = flops / (d.peak_flops * best) * (k + c.gemm_k_overhead) / k;
+  if (d.sustained_flops > 0) t_compute = std::max(t_compute, flops / d.sustained_flops);
   const double bytes = elem_bytes * batch * (m * k + k * n + m * n);
   const double t_memory = bytes / (d.hbm_Bps * c.hbm_eff);
   return std::max(t_compute, t_memory) + c.kernel_launch_s;
 }
 
-double linear_fwd_s(const Device& d, double m, double n, double k) { return gemm_time_s(d, m, n, k); }
+double linear_fwd_s(const Device& d, double m, double n, double k) {
+  return gemm_time_s(d, m, n, k);
+}
 
 double linear_bwd_s(const Device& d, double m, double n, double k) {
   // dX[m×k] = dY[m×n]·Wᵀ and dW[k×n] = Xᵀ·dY[m×n].

@@ -4,9 +4,11 @@
 #include <cmath>
 
 #include "models/step/collectives.h"
+#include "models/step/data_parallel.h"
 #include "models/step/gemm.h"
 #include "models/step/layer.h"
 #include "models/step/memory.h"
+#include "models/step/pipeline.h"
 #include "models/step/transformer.h"
 
 namespace trainsite::models {
@@ -24,22 +26,33 @@ namespace {
 
 constexpr double kAct = 2.0;  // bytes per activation element (16-bit, also under FP8 training)
 
-}  // namespace
+// The two kinds of layer, costed once per scenario and shared by every stage.
+struct LayerCosts {
+  LayerCost dense, moe;
+};
 
-StageWork stage_work(const Scenario& sc, int stage) {
+LayerCosts layer_costs(const Scenario& sc) {
+  LayerCosts c;
+  c.dense = layer_cost(sc, false);
+  if (sc.workload.model.moe) c.moe = layer_cost(sc, true);
+  return c;
+}
+
+StageWork stage_from(const Scenario& sc, const LayerCosts& lc, const std::vector<int>& layers, int stage) {
   const auto& w = sc.workload;
   const auto& p = sc.parallelism;
   const Calibration& cal = sc.cluster.cal;
   const Shape s = shape_of(w.model);
   StageWork st;
   // Layers of this stage; MoE layers follow the dense ones (dense_layers first).
-  const int per_stage = w.model.layers / p.pp, first = stage * per_stage;
+  int first = 0;
+  for (int i = 0; i < stage; ++i) first += layers[i];
+  st.layers = layers[stage];
   const int dense_layers = w.model.moe ? w.model.moe->dense_layers : w.model.layers;
-  const int dense_here = std::clamp(dense_layers - first, 0, per_stage);
-  const int moe_here = per_stage - dense_here;
-  const LayerCost dense = layer_cost(sc, false);
-  const LayerCost moe = moe_here > 0 ? layer_cost(sc, true) : LayerCost{};
+  const int dense_here = std::clamp(dense_layers - first, 0, st.layers);
+  const int moe_here = st.layers - dense_here;
   auto add = [&](const LayerCost& c, int n) {
+    if (n == 0) return;
     KernelTimes recompute;
     double tp_recompute = 0, ep_recompute = 0;
     if (w.recompute == Recompute::full) {  // the whole layer forward runs again before its backward
@@ -52,23 +65,31 @@ StageWork stage_work(const Scenario& sc, int stage) {
     st.fwd_kernels += c.fwd * n;
     st.bwd_kernels += c.bwd * n;
     st.bwd_kernels += recompute * n;
+    st.wgrad_s += n * c.bwd_wgrad;
     st.recompute_s += n * recompute.total();
     st.tp_comm_s += n * (2 * c.tp_fwd + tp_recompute);
     st.cp_comm_s += n * (c.cp_fwd + c.cp_bwd);
     st.ep_comm_s += n * (2 * c.ep_fwd + ep_recompute);
   };
-  add(dense, dense_here);
-  add(moe, moe_here);
+  add(lc.dense, dense_here);
+  add(lc.moe, moe_here);
 
-  const Device lin = device_for(sc.cluster.gpu, w.precision, cal);
-  const Device d16 = device_for(sc.cluster.gpu, Precision::bf16, cal);
+  const Device lin = training_device(sc.cluster.gpu, w.precision, cal);
+  const Device d16 = training_device(sc.cluster.gpu, Precision::bf16, cal);
   const double T = p.micro_batch * s.s / p.cp;
+  if (stage == 0) {
+    // Embedding lookup: gather T rows of h (read + write 16 bit); its backward scatters them back.
+    st.fwd_kernels.memory += memory_bound_s(d16, 2 * kAct * T * s.h);
+    st.bwd_kernels.memory += memory_bound_s(d16, 2 * kAct * T * s.h);
+  }
   if (stage == p.pp - 1) {
     // Output layer (vocabulary split by TP) and the cross-entropy over 32-bit logits; the
     // logits stay in 16 bit for FP8 runs (Transformer Engine keeps the output layer in BF16).
     const Device& out = w.precision == Precision::fp8 ? d16 : lin;
     st.fwd_kernels.gemm += gemm_time_s(out, T, s.V / p.tp, s.h);
-    st.bwd_kernels.gemm += gemm_time_s(out, T, s.h, s.V / p.tp) + gemm_time_s(out, s.h, s.V / p.tp, T);
+    const double wgrad = gemm_time_s(out, s.h, s.V / p.tp, T);
+    st.bwd_kernels.gemm += gemm_time_s(out, T, s.h, s.V / p.tp) + wgrad;
+    st.wgrad_s += wgrad;
     const double logits = T * s.V / p.tp;
     st.fwd_kernels.memory += memory_bound_s(d16, 3 * 4.0 * logits);  // softmax: read, write, max pass
     st.bwd_kernels.memory += memory_bound_s(d16, 2 * 4.0 * logits);
@@ -78,9 +99,57 @@ StageWork stage_work(const Scenario& sc, int stage) {
   return st;
 }
 
+bool fits(const Scenario& sc) {
+  return memory_per_gpu(sc).fits(sc.cluster.gpu);
+}
+
+}  // namespace
+
+StageWork stage_work(const Scenario& sc, int stage) {
+  return stage_from(sc, layer_costs(sc), stage_layers(sc), stage);
+}
+
+std::vector<StageWork> all_stage_work(const Scenario& sc) {
+  const LayerCosts lc = layer_costs(sc);
+  const std::vector<int> layers = stage_layers(sc);
+  std::vector<StageWork> out;
+  out.reserve(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) out.push_back(stage_from(sc, lc, layers, int(i)));
+  return out;
+}
+
+Schedule resolved_schedule(const Scenario& sc, int virtual_stages) {
+  const Schedule s = sc.parallelism.schedule;
+  if (s == Schedule::automatic) return virtual_stages > 1 ? Schedule::interleaved : Schedule::one_f_one_b;
+  return s;
+}
+
+std::string to_string(Schedule s) {
+  switch (s) {
+    case Schedule::automatic: return "auto";
+    case Schedule::one_f_one_b: return "1f1b";
+    case Schedule::interleaved: return "interleaved";
+    case Schedule::zero_bubble: return "zero-bubble";
+    case Schedule::dualpipe: return "dualpipe";
+  }
+  return "?";
+}
+
+double pipeline_bubble_s(Schedule sched, int p, int v, double F, double B, double W) {
+  if (p <= 1) return 0;
+  switch (sched) {
+    case Schedule::automatic:
+    case Schedule::one_f_one_b: return (p - 1) * (F + B);
+    case Schedule::interleaved: return (p - 1) * (F + B) / std::max(1, v);
+    case Schedule::zero_bubble: return (p - 1) * std::max(0.0, F + B - 2 * W);
+    case Schedule::dualpipe: return std::max(0.0, p / 2.0 - 1) * std::max(0.0, (F + B) + B - 3 * W);
+  }
+  return 0;
+}
+
 namespace {
 
-Iteration assemble(const Scenario& sc, int v) {
+Iteration assemble(const Scenario& sc, int v, const std::vector<StageWork>& stages) {
   const auto& w = sc.workload;
   const auto& p = sc.parallelism;
   const Calibration& cal = sc.cluster.cal;
@@ -89,23 +158,13 @@ Iteration assemble(const Scenario& sc, int v) {
   it.dp = data_parallel_degree(sc);
   it.micro_batches = micro_batches(sc);
   it.virtual_stages = v;
-  it.first_stage = stage_work(sc, 0);
-  it.last_stage = stage_work(sc, p.pp - 1);
-  // Mean over stages: the middle stages equal the first without its embedding lookup, which is
-  // negligible, so the mean is the stage-count weighted blend of first and last.
-  StageWork mean = it.first_stage;
-  if (p.pp > 1) {
-    auto blend = [&](double a, double b) { return ((p.pp - 1) * a + b) / p.pp; };
-    mean.fwd_compute_s = blend(it.first_stage.fwd_compute_s, it.last_stage.fwd_compute_s);
-    mean.bwd_compute_s = blend(it.first_stage.bwd_compute_s, it.last_stage.bwd_compute_s);
-    mean.recompute_s = blend(it.first_stage.recompute_s, it.last_stage.recompute_s);
-    mean.tp_comm_s = blend(it.first_stage.tp_comm_s, it.last_stage.tp_comm_s);
-    mean.cp_comm_s = blend(it.first_stage.cp_comm_s, it.last_stage.cp_comm_s);
-    mean.ep_comm_s = blend(it.first_stage.ep_comm_s, it.last_stage.ep_comm_s);
-  }
-  it.mean_stage = mean;
-  const StageWork& slow = it.last_stage.total() > it.first_stage.total() ? it.last_stage : it.first_stage;
+  it.schedule = resolved_schedule(sc, v);
+  it.stages = stages;
+  for (size_t i = 1; i < stages.size(); ++i)
+    if (stages[i].total() > stages[size_t(it.slowest_stage)].total()) it.slowest_stage = int(i);
+  const StageWork& slow = it.slowest();
   const double m = it.micro_batches;
+  const bool dualpipe = it.schedule == Schedule::dualpipe;
 
   // Pipeline send/recv: activations forward, gradients backward, once per virtual chunk
   // boundary; with sequence/tensor parallelism each TP rank sends its 1/t slice over its own
@@ -116,54 +175,56 @@ Iteration assemble(const Scenario& sc, int v) {
     it.p2p_per_microbatch_s = 2.0 * v * p2p_s(pp, bytes);
   }
 
-  // 1F1B: m micro-batches through the slowest stage, plus (p−1)/v stage-times of fill and drain
-  // (Narayanan et al. SC21 §2.2: bubble = (p−1)/m of ideal, divided by v when interleaved).
-  it.compute_s = m * (slow.fwd_compute_s + slow.bwd_compute_s);
+  // m micro-batches through the slowest stage set the pace. DualPipe runs the forward chunk of one
+  // micro-batch beside the backward chunk of another, so their MoE all-to-all and pipeline traffic
+  // hide behind the other chunk's computation (DeepSeek-V3 report §3.2.1); other schedules wait for it.
+  it.compute_s = m * slow.compute();
+  it.compute_by_kernel = (slow.fwd_kernels + slow.bwd_kernels) * m;
   it.tp_comm_s = m * slow.tp_comm_s;
   it.cp_comm_s = m * slow.cp_comm_s;
-  it.ep_comm_s = m * slow.ep_comm_s;
-  it.pp_comm_s = m * it.p2p_per_microbatch_s;
-  const double per_mb_mean = mean.total() + it.p2p_per_microbatch_s;
-  it.pp_bubble_s = (p.pp - 1.0) / v * per_mb_mean;
-  it.bubble_fraction = (p.pp - 1.0) / (v * m + p.pp - 1.0);
-
-  // Data parallel: gradients reduced once per iteration, after the last micro-batch's backward;
-  // with overlap, bucketed reduction hides behind that backward (and the distributed
-  // optimizer's parameter all-gather behind the next forward).
-  const double P = std::max(stage_parameters_per_gpu(sc, 0), stage_parameters_per_gpu(sc, p.pp - 1));
-  const double grad_bytes = w.precision == Precision::bf16 ? 4.0 : 2.0;  // fp32 accumulation for bf16
-  const Link dpl = group_link(sc.cluster, cal, it.dp, p.tp * p.cp);
-  double reduce = 0, gather = 0;
-  if (p.zero == 0) {
-    reduce = allreduce_s(dpl, P * grad_bytes, it.dp);
+  if (dualpipe) {
+    it.ep_comm_s = m * std::max(0.0, slow.ep_comm_s + it.p2p_per_microbatch_s - slow.compute());
+    it.pp_comm_s = 0;
   } else {
-    reduce = reduce_scatter_s(dpl, P * grad_bytes, it.dp);
-    gather = allgather_s(dpl, P * kAct, it.dp);
+    it.ep_comm_s = m * slow.ep_comm_s;
+    it.pp_comm_s = m * it.p2p_per_microbatch_s;
   }
-  double zero3 = 0;
-  if (p.zero >= 3) {  // parameters gathered before each forward and backward of every micro-batch
-    const double ag = allgather_s(dpl, P * kAct, it.dp);
-    zero3 = m * (std::max(0.0, ag - slow.fwd_compute_s) + std::max(0.0, ag - slow.bwd_compute_s));
+
+  // Bubble: the schedule's formula on the per-micro-batch times, scaled from the slowest stage to the
+  // stages that fill and drain (an uneven split makes the first and last stages lighter).
+  if (p.pp > 1) {
+    const double per_mb_slow = slow.total() + it.p2p_per_microbatch_s;
+    double others = 0;  // the other stages' per-micro-batch times: what 1F1B's fill and drain cost
+    for (size_t i = 0; i < stages.size(); ++i)
+      if (int(i) != it.slowest_stage) others += stages[i].total() + it.p2p_per_microbatch_s;
+    const double fwd_share = slow.compute() > 0 ? slow.fwd_compute_s / slow.compute() : 0.5;
+    const double F = fwd_share * per_mb_slow, B = per_mb_slow - F, W = slow.wgrad_s;
+    const double ideal = pipeline_bubble_s(Schedule::one_f_one_b, p.pp, 1, F, B, W);
+    const double sched = pipeline_bubble_s(it.schedule, p.pp, v, F, B, W);
+    it.pp_bubble_s = ideal > 0 ? others * sched / ideal : 0;
+    // The schedule's idle share for equal stages: (p−1)/(v·m + p−1) for (interleaved) 1F1B.
+    it.bubble_fraction = sched / (sched + m * per_mb_slow);
   }
+
+  // Data parallel (models/step/data_parallel.h): once per iteration, or per FSDP unit and micro-batch.
+  const DataParallelCost dpc = data_parallel_cost(sc, it.slowest_stage, slow, it.micro_batches, it.dp);
   // Tied embeddings: first and last stage all-reduce the embedding gradient.
   double embedding = 0;
   if (p.pp > 1 && w.model.tied_embeddings) {
     const Link pp = group_link(sc.cluster, cal, 2, p.tp * p.cp * it.dp);
-    embedding = allreduce_s(pp, s.V * s.h / p.tp * grad_bytes, 2);
+    embedding = allreduce_s(pp, s.V * s.h / p.tp * gradient_bytes(sc), 2);
   }
-  it.dp_total_s = reduce + gather + zero3 + embedding;
-  if (p.overlap_grad_reduce) {
-    it.dp_comm_s = std::max(0.0, reduce - slow.bwd_compute_s) + std::max(0.0, gather - slow.fwd_compute_s) +
-                   zero3 + embedding;
-  } else {
-    it.dp_comm_s = it.dp_total_s;
-  }
+  it.dp_total_s = dpc.total_s + embedding;
+  it.dp_comm_s = dpc.exposed_s + embedding;
 
   // Optimizer step (HBM-bound): Adam on this rank's shard reads grad, master, m, v (16 B) and
-  // writes master, m, v, 16-bit weight (14 B); gradient-norm and zeroing read/write 8 B/param.
-  const Device d16 = device_for(sc.cluster.gpu, Precision::bf16, cal);
+  // writes master, m, v, 16-bit weight (14 B); the gradient-norm pass and zeroing read/write 8 B per
+  // local gradient. DualPipe holds two copies of its stage's parameters.
+  const Device d16 = training_device(sc.cluster.gpu, Precision::bf16, cal);
+  const double P = stage_parameters_per_gpu(sc, it.slowest_stage) * (dualpipe ? 2.0 : 1.0);
   const double shard = P / (p.zero >= 1 ? it.dp : 1);
-  it.other_s = memory_bound_s(d16, 30.0 * shard) + memory_bound_s(d16, 8.0 * P);
+  const double local_grads = P / (p.zero >= 2 ? it.dp : 1);
+  it.other_s = memory_bound_s(d16, 30.0 * shard) + memory_bound_s(d16, 8.0 * local_grads);
 
   // Data loading: token ids (4 B) for every sequence, prefetched during the step; only reads that
   // outlast the step stall it.
@@ -178,24 +239,23 @@ Iteration assemble(const Scenario& sc, int v) {
   return it;
 }
 
-bool fits(const Scenario& sc) {
-  return memory_per_gpu(sc).total_GB() <= sc.cluster.gpu.hbm_GB;
-}
-
 }  // namespace
 
 int best_virtual_stages(const Scenario& sc) {
   const auto& p = sc.parallelism;
-  const int per_stage = sc.workload.model.layers / p.pp;
+  const std::vector<int> layers = stage_layers(sc);
+  const int fewest = *std::min_element(layers.begin(), layers.end());
+  const std::vector<StageWork> base = all_stage_work(sc);
   int best = 1;
   double best_t = 0;
-  for (int v = 1; v <= per_stage; ++v) {
-    if (per_stage % v != 0) continue;
+  for (int v = 1; v <= fewest; ++v) {
+    if (v > 1 && std::any_of(layers.begin(), layers.end(), [&](int n) { return n % v != 0; })) continue;
     if (v > 1 && (p.pp < 2 || micro_batches(sc) % p.pp != 0)) continue;  // Megatron's constraint
+    if (v > 1 && p.schedule != Schedule::automatic && p.schedule != Schedule::interleaved) break;
     Scenario trial = sc;
     trial.parallelism.virtual_stages = v;
     if (v > 1 && !fits(trial)) continue;
-    const double t = assemble(trial, v).step_time_s;
+    const double t = assemble(trial, v, base).step_time_s;  // stage work does not depend on v
     if (best_t == 0 || t < best_t) {
       best_t = t;
       best = v;
@@ -206,7 +266,7 @@ int best_virtual_stages(const Scenario& sc) {
 
 Iteration analytic_iteration(const Scenario& sc) {
   const int v = sc.parallelism.virtual_stages > 0 ? sc.parallelism.virtual_stages : best_virtual_stages(sc);
-  return assemble(sc, v);
+  return assemble(sc, v, all_stage_work(sc));
 }
 
 }  // namespace trainsite::models

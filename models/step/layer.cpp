@@ -27,6 +27,7 @@ AttentionShape attention_shape(const Scenario& sc) {
   a.head_dim = s.head_dim();
   a.head_dim_v = s.head_dim();
   a.causal = true;
+  a.dropout = sc.workload.dropout > 0;
   return a;
 }
 
@@ -35,8 +36,8 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
   const auto& p = sc.parallelism;
   const Calibration& cal = sc.cluster.cal;
   const Shape s = shape_of(w.model);
-  const Device lin = device_for(sc.cluster.gpu, w.precision, cal);
-  const Device d16 = device_for(sc.cluster.gpu, Precision::bf16, cal);
+  const Device lin = training_device(sc.cluster.gpu, w.precision, cal);
+  const Device d16 = training_device(sc.cluster.gpu, Precision::bf16, cal);
   const bool fp8 = w.precision == Precision::fp8;
   const double t = p.tp, T = p.micro_batch * s.s / p.cp;  // tokens this GPU processes
   LayerCost c;
@@ -46,7 +47,9 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
   // other GEMM (cast_transpose: read 2 B, write 1 + 1 B per element, amax in the same pass).
   auto add_linear = [&](double m, double n, double k, double batch = 1) {
     c.fwd.gemm += gemm_time_s(lin, m, n, k, batch);
-    c.bwd.gemm += gemm_time_s(lin, m, k, n, batch) + gemm_time_s(lin, k, n, m, batch);
+    const double wgrad = gemm_time_s(lin, k, n, m, batch);
+    c.bwd.gemm += gemm_time_s(lin, m, k, n, batch) + wgrad;
+    c.bwd_wgrad += wgrad;
     if (fp8) {
       c.fwd.memory += memory_bound_s(d16, 4.0 * m * k * batch);
       c.bwd.memory += memory_bound_s(d16, 4.0 * m * n * batch);
@@ -62,8 +65,13 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
   const double N = T * s.h / (p.sequence_parallel ? t : 1.0);
   // Layer norm: read x, write y (backward: read x and dy, write dx).
   const auto layer_norm = [&] { add_memory(2 * kAct * N, 3 * kAct * N); };
-  // Bias-dropout-residual add: read two tensors, write one, write/read a 1-byte dropout mask.
-  const auto residual = [&] { add_memory((3 * kAct + 1) * N, (2 * kAct + 1) * N); };
+  // Bias-dropout-residual add: read two tensors, write one; with dropout, write a 1-byte mask. Its
+  // backward adds the two gradients that meet on the residual stream (read two, write one) and, with
+  // dropout, scales the branch gradient by the mask (read the gradient and the mask, write).
+  const bool dropout = w.dropout > 0;
+  const auto residual = [&] {
+    add_memory((3 * kAct + (dropout ? 1 : 0)) * N, 3 * kAct * N + (dropout ? (2 * kAct + 1) * N : 0.0));
+  };
 
   layer_norm();
   add_linear(T, (s.h + 2 * s.kv_dim()) / t, s.h);

@@ -23,14 +23,18 @@ struct KernelTimes {
     return *this;
   }
   KernelTimes operator*(double k) const { return {gemm * k, attention * k, memory * k}; }
+  KernelTimes operator+(const KernelTimes& o) const {
+    return {gemm + o.gemm, attention + o.attention, memory + o.memory};
+  }
 };
 
 struct LayerCost {
-  KernelTimes fwd, bwd;       // bwd excludes recomputation
-  double attn_core_fwd = 0;   // the part of fwd that selective recomputation repeats (unfused only)
-  double tp_fwd = 0;          // tensor-parallel collectives of the forward (the backward has as many)
+  KernelTimes fwd, bwd;      // bwd excludes recomputation
+  double bwd_wgrad = 0;      // the weight-gradient GEMMs inside bwd.gemm (zero-bubble schedules defer them)
+  double attn_core_fwd = 0;  // the part of fwd that selective recomputation repeats (unfused only)
+  double tp_fwd = 0;         // tensor-parallel collectives of the forward (the backward has as many)
   double cp_fwd = 0, cp_bwd = 0;  // exposed ring-attention exchange
-  double ep_fwd = 0;          // MoE dispatch + combine all-to-alls of the forward
+  double ep_fwd = 0;              // MoE dispatch + combine all-to-alls of the forward
 };
 
 // The attention call of one layer for one micro-batch on one GPU (heads split by TP).

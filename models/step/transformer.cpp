@@ -15,10 +15,14 @@ Shape shape_of(const ModelSpec& m) {
 }
 
 namespace {
-double mlp_matrices(Activation a) { return a == Activation::swiglu ? 3.0 : 2.0; }
+double mlp_matrices(Activation a) {
+  return a == Activation::swiglu ? 3.0 : 2.0;
+}
 
 // Attention block weights: Q and output projections are h×h, K and V are h×kv_dim.
-double attention_parameters(const Shape& s) { return 2 * s.h * s.h + 2 * s.h * s.kv_dim() + 4 * s.h; }
+double attention_parameters(const Shape& s) {
+  return 2 * s.h * s.h + 2 * s.h * s.kv_dim() + 4 * s.h;
+}
 }  // namespace
 
 int moe_layers(const ModelSpec& m) {
@@ -91,8 +95,7 @@ double hardware_flops_per_iteration(const Workload& w) {
     case Recompute::selective:  // only the attention core is recomputed (Korthikanti et al.)
       per_seq += f.attention;
       break;
-    case Recompute::none:
-      break;
+    case Recompute::none: break;
   }
   return per_seq * w.global_batch;
 }

@@ -9,6 +9,7 @@
 
 #include "models/layout.h"
 #include "models/step/iteration.h"
+#include "models/step/memory.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/loader.h"
 #include "scenarios/validation.h"
@@ -85,7 +86,7 @@ TEST(PlanSearch, EveryResultIsAValidLayoutInsideTheNvlinkDomain) {
     EXPECT_TRUE(layout_problems(sc).empty()) << describe(c.layout);
     EXPECT_LE(c.layout.tp, sc.cluster.gpus_per_node);
     EXPECT_EQ(c.layout.tp * c.layout.pp * c.layout.cp * c.layout.dp, sc.cluster.gpus());
-    EXPECT_LE(c.memory_GB, sc.cluster.gpu.hbm_GB);
+    EXPECT_LE(c.memory_GB, usable_hbm_GB(sc.cluster.gpu));
     // The reported iteration is the engine's for that layout.
     EXPECT_DOUBLE_EQ(analytic_iteration(sc).step_time_s, c.iteration.step_time_s);
   }
