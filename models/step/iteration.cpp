@@ -86,13 +86,24 @@ StageWork stage_from(const Scenario& sc, const LayerCosts& lc, const std::vector
     // Output layer (vocabulary split by TP) and the cross-entropy over 32-bit logits; the
     // logits stay in 16 bit for FP8 runs (Transformer Engine keeps the output layer in BF16).
     const Device& out = w.precision == Precision::fp8 ? d16 : lin;
-    st.fwd_kernels.gemm += gemm_time_s(out, T, s.V / p.tp, s.h);
-    const double wgrad = gemm_time_s(out, s.h, s.V / p.tp, T);
-    st.bwd_kernels.gemm += gemm_time_s(out, T, s.h, s.V / p.tp) + wgrad;
-    st.wgrad_s += wgrad;
-    const double logits = T * s.V / p.tp;
-    st.fwd_kernels.memory += memory_bound_s(d16, 3 * 4.0 * logits);  // softmax: read, write, max pass
-    st.bwd_kernels.memory += memory_bound_s(d16, 2 * 4.0 * logits);
+    auto add_head = [&] {
+      st.fwd_kernels.gemm += gemm_time_s(out, T, s.V / p.tp, s.h);
+      const double wgrad = gemm_time_s(out, s.h, s.V / p.tp, T);
+      st.bwd_kernels.gemm += gemm_time_s(out, T, s.h, s.V / p.tp) + wgrad;
+      st.wgrad_s += wgrad;
+      const double logits = T * s.V / p.tp;
+      st.fwd_kernels.memory += memory_bound_s(d16, 3 * 4.0 * logits);  // softmax: read, write, max pass
+      st.bwd_kernels.memory += memory_bound_s(d16, 2 * 4.0 * logits);
+    };
+    add_head();
+    // Multi-token prediction (DeepSeek-V3 §2.2), placed with the output layer: per depth a projection
+    // of [h; embedding] (2h → h), one more transformer layer and the shared output head with its loss.
+    for (int d = 0; d < w.model.mtp_depth; ++d) {
+      add(w.model.moe ? lc.moe : lc.dense, 1);
+      st.fwd_kernels.gemm += gemm_time_s(lin, T, s.h / p.tp, 2 * s.h);
+      st.bwd_kernels.gemm += gemm_time_s(lin, T, 2 * s.h, s.h / p.tp) + gemm_time_s(lin, 2 * s.h, s.h / p.tp, T);
+      add_head();
+    }
   }
   st.fwd_compute_s = st.fwd_kernels.total();
   st.bwd_compute_s = st.bwd_kernels.total();

@@ -47,7 +47,10 @@ double activation_bytes_per_layer(const Scenario& sc, bool moe_layer) {
   // Attention block: layer-norm input, QKV-projection input, Q/K/V, the attention output (the
   // projection's input, also kept by a fused kernel as O), and the dropout mask after the projection.
   double bytes =
-      2 * kAct * N + kAct * T * (s.h + 2 * s.kv_dim()) / t + kAct * T * s.h / t + (dropout ? N : 0);
+      2 * kAct * N + kAct * T * (s.q_width() + s.kv * (s.dq + s.dv)) / t + kAct * T * s.o_width() / t +
+      (dropout ? N : 0);
+  if (const auto& mla = w.model.mla)  // the two latents and their normalized copies
+    bytes += 2 * kAct * T * (mla->q_lora_rank + mla->kv_lora_rank + mla->qk_rope_head_dim);
   if (w.attention_kernel == AttentionKernel::unfused) {
     // Scores: softmax output (16 bit), and with attention dropout its 1-byte mask and 16-bit output
     // (Korthikanti's 5as²b); selective recomputation recomputes them instead.
@@ -86,7 +89,7 @@ double stage_parameters_per_gpu(const Scenario& sc, int stage) {
   double params = (dense * layer_parameters(m, false) + moe * moe_layer) / p.tp;
   const double emb = shape_of(m).V * shape_of(m).h / p.tp;
   if (stage == 0) params += emb;
-  if (stage == p.pp - 1) params += emb;  // output layer (a tied copy is still held there)
+  if (stage == p.pp - 1) params += emb + mtp_parameters(m) / p.tp;  // output layer (+ MTP modules)
   if (p.pp == 1 && m.tied_embeddings) params -= emb;
   return params;
 }
