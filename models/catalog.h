@@ -41,6 +41,21 @@ struct Moe {
   int top_k = 0;
   int expert_ffn_hidden = 0;
   int dense_layers = 0;
+  // Node-limited routing: a token's experts lie on at most this many nodes (0 = no limit), and the
+  // dispatch sends it once per node over the fabric, then fans out over NVLink (DeepSeek-V3 §3.2.2).
+  int max_nodes_per_token = 0;
+  double load_imbalance = 1.0;   // tokens of the busiest expert rank over the mean
+  bool dispatch_fp8 = false;     // dispatch activations in FP8 (combine stays BF16)
+};
+
+// Multi-head latent attention (DeepSeek-V2/V3): queries and keys/values through low-rank projections,
+// with a decoupled rotary part of the query/key heads.
+struct Mla {
+  int q_lora_rank = 1536;  // 0 = full-rank query projection
+  int kv_lora_rank = 512;
+  int qk_nope_head_dim = 128;
+  int qk_rope_head_dim = 64;
+  int v_head_dim = 128;
 };
 
 enum class Activation { gelu, swiglu };
@@ -57,6 +72,8 @@ struct ModelSpec {
   Activation activation = Activation::gelu;
   bool tied_embeddings = true;
   std::optional<Moe> moe;
+  std::optional<Mla> mla;  // attention: mla
+  int mtp_depth = 0;       // multi-token-prediction modules (DeepSeek-V3: 1), each one more layer and head
   std::string source;
 };
 

@@ -91,7 +91,7 @@ Gpu parse_gpu(const Section& s) {
 
 ModelSpec parse_model(const Section& s, ModelSpec m) {
   s.allow({"id", "preset", "layers", "hidden", "heads", "kv_heads", "ffn_hidden", "seq_len", "vocab",
-           "activation", "attention", "tied_embeddings", "moe", "source", "notes"});
+           "activation", "attention", "mla", "tied_embeddings", "moe", "mtp_depth", "source", "notes"});
   if (s.has("id")) m.id = s.string("id", m.id);
   m.layers = s.positive_int("layers", m.layers);
   m.hidden = s.positive_int("hidden", m.hidden);
@@ -104,11 +104,31 @@ ModelSpec parse_model(const Section& s, ModelSpec m) {
   m.activation = s.one_of("activation", to_string(m.activation), {"gelu", "swiglu"}) == "swiglu"
                      ? Activation::swiglu
                      : Activation::gelu;
-  s.one_of("attention", "mha", {"mha", "gqa"});
+  const std::string attention = s.one_of("attention", m.mla ? "mla" : "mha", {"mha", "gqa", "mla"});
+  if (attention == "mla" || s.has("mla")) {
+    if (attention != "mla") s.fail("mla", "MLA settings need attention: mla");
+    // DeepSeek-V3's dimensions unless given (DeepSeek-AI, arXiv 2412.19437, §4.2).
+    Mla mla = m.mla.value_or(Mla{});
+    const Section a = s.child("mla");
+    a.allow({"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"});
+    mla.q_lora_rank = a.integer("q_lora_rank", mla.q_lora_rank);
+    if (mla.q_lora_rank < 0) a.fail("q_lora_rank", "must be >= 0 (0 = a full-rank query projection)");
+    mla.kv_lora_rank = a.positive_int("kv_lora_rank", mla.kv_lora_rank);
+    mla.qk_nope_head_dim = a.positive_int("qk_nope_head_dim", mla.qk_nope_head_dim);
+    mla.qk_rope_head_dim = a.positive_int("qk_rope_head_dim", mla.qk_rope_head_dim);
+    mla.v_head_dim = a.positive_int("v_head_dim", mla.v_head_dim);
+    m.mla = mla;
+  } else {
+    m.mla.reset();
+  }
+  m.mtp_depth = s.integer("mtp_depth", m.mtp_depth);
+  if (m.mtp_depth < 0 || m.mtp_depth > 8)
+    s.fail("mtp_depth", fmt::format("must be between 0 and 8, got {}", m.mtp_depth));
   m.tied_embeddings = s.boolean("tied_embeddings", m.tied_embeddings);
   if (s.has("moe")) {
     const Section e = s.child("moe");
-    e.allow({"experts", "shared_experts", "top_k", "expert_ffn_hidden", "dense_layers"});
+    e.allow({"experts", "shared_experts", "top_k", "expert_ffn_hidden", "dense_layers", "max_nodes_per_token",
+             "load_imbalance", "dispatch_precision"});
     Moe moe = m.moe.value_or(Moe{});
     moe.experts = e.positive_int("experts", moe.experts);
     moe.shared_experts = e.integer("shared_experts", moe.shared_experts);
@@ -116,6 +136,14 @@ ModelSpec parse_model(const Section& s, ModelSpec m) {
     moe.expert_ffn_hidden =
         e.positive_int("expert_ffn_hidden", moe.expert_ffn_hidden > 0 ? moe.expert_ffn_hidden : m.ffn_hidden);
     moe.dense_layers = e.integer("dense_layers", moe.dense_layers);
+    moe.max_nodes_per_token = e.integer("max_nodes_per_token", moe.max_nodes_per_token);
+    if (moe.max_nodes_per_token < 0) e.fail("max_nodes_per_token", "must be >= 0 (0 = no limit)");
+    moe.load_imbalance = e.number("load_imbalance", moe.load_imbalance);
+    if (moe.load_imbalance < 1)
+      e.fail("load_imbalance",
+             fmt::format("the busiest rank's share over the mean is >= 1, got {}", moe.load_imbalance));
+    moe.dispatch_fp8 =
+        e.one_of("dispatch_precision", moe.dispatch_fp8 ? "fp8" : "bf16", {"bf16", "fp8"}) == "fp8";
     if (moe.experts <= 0) e.fail("experts", "a MoE model needs experts > 0");
     if (moe.top_k > moe.experts)
       e.fail("top_k", fmt::format("top_k {} exceeds experts {}", moe.top_k, moe.experts));
@@ -419,9 +447,11 @@ void load_software_stacks(const fs::path& file, Catalog& cat) {
 }
 
 const std::vector<std::string>& software_settings() {
-  static const std::vector<std::string> k = {
-      "recompute", "attention_kernel",    "flash_attention", "dropout", "sequence_parallel",
-      "zero",      "overlap_grad_reduce", "schedule"};
+  static const std::vector<std::string> k = {"recompute",           "attention_kernel",
+                                             "flash_attention",     "dropout",
+                                             "sequence_parallel",   "zero",
+                                             "overlap_grad_reduce", "schedule",
+                                             "fp8_activation_cache"};
   return k;
 }
 

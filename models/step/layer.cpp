@@ -5,6 +5,7 @@
 #include "models/step/attention.h"
 #include "models/step/collectives.h"
 #include "models/step/gemm.h"
+#include "models/step/moe.h"
 #include "models/step/transformer.h"
 
 namespace trainsite::models {
@@ -25,7 +26,7 @@ AttentionShape attention_shape(const Scenario& sc) {
   a.seq_q = s.s;
   a.seq_k = s.s;
   a.head_dim = s.head_dim();
-  a.head_dim_v = s.head_dim();
+  a.head_dim_v = s.head_dim_v();
   a.causal = true;
   a.dropout = sc.workload.dropout > 0;
   return a;
@@ -74,14 +75,38 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
   };
 
   layer_norm();
-  add_linear(T, (s.h + 2 * s.kv_dim()) / t, s.h);
+  if (const auto& mla = w.model.mla) {
+    // MLA (DeepSeek-V2 §2.1): down-projections of the whole width (not split by TP), an RMSNorm on each
+    // latent, up-projections to the heads on this rank.
+    const double rope = mla->qk_rope_head_dim;
+    // Selective recomputation keeps the latents and re-runs their norms and up-projections before the
+    // backward (DeepSeek-V3 §3.3.2), so their forward cost is recorded in c.selective.
+    if (mla->q_lora_rank > 0) {
+      add_linear(T, mla->q_lora_rank, s.h);
+    } else {
+      add_linear(T, s.q_width() / t, s.h);
+    }
+    add_linear(T, mla->kv_lora_rank + rope, s.h);
+    const KernelTimes before_up = c.fwd;
+    if (mla->q_lora_rank > 0) {
+      add_memory(2 * kAct * T * mla->q_lora_rank, 3 * kAct * T * mla->q_lora_rank);
+      add_linear(T, s.q_width() / t, mla->q_lora_rank);
+    }
+    add_memory(2 * kAct * T * mla->kv_lora_rank, 3 * kAct * T * mla->kv_lora_rank);
+    add_linear(T, s.a * (mla->qk_nope_head_dim + mla->v_head_dim) / t, mla->kv_lora_rank);
+    c.selective += KernelTimes{c.fwd.gemm - before_up.gemm, c.fwd.attention - before_up.attention,
+                               c.fwd.memory - before_up.memory};
+  } else {
+    add_linear(T, (s.q_width() + s.kv * (s.dq + s.dv)) / t, s.h);
+  }
   const AttentionShape a = attention_shape(sc);
   const Device& ad = d16;  // attention stays in 16 bit under FP8 (Transformer Engine)
   const double cp_share = p.cp > 1 ? 1.0 / p.cp : 1.0;
-  c.attn_core_fwd = cp_share * attention_fwd_s(ad, sc.cluster.gpu, a, w.attention_kernel);
-  c.fwd.attention += c.attn_core_fwd;
+  const double core_fwd = cp_share * attention_fwd_s(ad, sc.cluster.gpu, a, w.attention_kernel);
+  c.fwd.attention += core_fwd;
+  if (w.attention_kernel == AttentionKernel::unfused) c.selective.attention += core_fwd;
   c.bwd.attention += cp_share * attention_bwd_s(ad, sc.cluster.gpu, a, w.attention_kernel);
-  add_linear(T, s.h, s.h / t);
+  add_linear(T, s.h, s.o_width() / t);
   residual();
   layer_norm();
 
@@ -91,19 +116,19 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
     const auto& moe = *w.model.moe;
     const double fe = moe.expert_ffn_hidden;
     const double local_experts = double(moe.experts) / p.ep;
-    const double tokens_per_expert = T * moe.top_k * p.ep / moe.experts;
+    // The busiest expert-parallel rank receives load_imbalance times the mean tokens; it sets the pace.
+    const double tokens_per_expert = T * moe.top_k * p.ep / moe.experts * moe.load_imbalance;
     add_linear(T, moe.experts, s.h);  // router
     add_linear(tokens_per_expert, mlp_up * fe / t, s.h, local_experts);
     add_linear(tokens_per_expert, s.h, fe / t, local_experts);
-    mlp_hidden = fe * moe.top_k / t;
+    mlp_hidden = fe * moe.top_k * moe.load_imbalance / t;
     if (moe.shared_experts > 0) {
       add_linear(T, mlp_up * fe * moe.shared_experts / t, s.h);
       add_linear(T, s.h, fe * moe.shared_experts / t);
       mlp_hidden += fe * moe.shared_experts / t;
     }
-    // Dispatch and combine: each token's hidden state goes to top_k experts and back.
-    const Link ep = group_link(sc.cluster, cal, p.ep, p.tp * p.cp);
-    c.ep_fwd = 2 * alltoall_s(ep, T * moe.top_k * s.h * kAct / t, p.ep);
+    // Dispatch and combine all-to-alls (models/step/moe.h): node-limited routing, FP8 dispatch.
+    c.ep_fwd = moe_alltoall_s(sc, moe_traffic(sc, true)) + moe_alltoall_s(sc, moe_traffic(sc, false));
   } else {
     add_linear(T, mlp_up * s.f / t, s.h);
     add_linear(T, s.h, s.f / t);
@@ -112,6 +137,12 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
   // and up and writes their product (backward: gate, up, dy -> dgate, dup).
   const bool swiglu = w.model.activation == Activation::swiglu;
   add_memory((swiglu ? 3 : 2) * kAct * T * mlp_hidden, (swiglu ? 5 : 3) * kAct * T * mlp_hidden);
+  if (w.fp8_activation_cache) {
+    // Forward: the input cast to FP8 for keeping (read 2 B, write 1 B an element); backward: read it
+    // back to 16 bit and recompute the output before the second projection's weight gradient.
+    const double in = (swiglu ? 2 : 1) * T * mlp_hidden;
+    add_memory(3 * in, 3 * in + (swiglu ? 3 : 2) * kAct * T * mlp_hidden);
+  }
   residual();
 
   // Tensor parallel: 2 all-reduces (or all-gather + reduce-scatter with sequence parallelism, the
@@ -125,7 +156,7 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
   // attention core; only what the core cannot hide is exposed. Backward also returns dK, dV.
   if (p.cp > 1) {
     const Link cp = group_link(sc.cluster, cal, p.cp, p.tp);
-    const double kv_bytes = 2 * T * s.kv_dim() / t * kAct;
+    const double kv_bytes = T * s.kv * (s.dq + s.dv) / t * kAct;
     const double ring = (p.cp - 1) * p2p_s(cp, kv_bytes);
     c.cp_fwd = std::max(0.0, ring - c.fwd.attention);
     c.cp_bwd = std::max(0.0, 2 * ring - c.bwd.attention);

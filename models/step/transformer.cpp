@@ -11,6 +11,13 @@ Shape shape_of(const ModelSpec& m) {
   s.f = m.ffn_hidden > 0 ? m.ffn_hidden : 4.0 * m.hidden;
   s.s = m.seq_len;
   s.V = m.vocab;
+  s.dq = s.dv = s.h / s.a;
+  if (m.mla) {
+    // MLA materializes full-width heads for the attention kernel: keys and values per query head.
+    s.kv = s.a;
+    s.dq = m.mla->qk_nope_head_dim + m.mla->qk_rope_head_dim;
+    s.dv = m.mla->v_head_dim;
+  }
   return s;
 }
 
@@ -19,9 +26,30 @@ double mlp_matrices(Activation a) {
   return a == Activation::swiglu ? 3.0 : 2.0;
 }
 
-// Attention block weights: Q and output projections are h×h, K and V are h×kv_dim.
-double attention_parameters(const Shape& s) {
-  return 2 * s.h * s.h + 2 * s.h * s.kv_dim() + 4 * s.h;
+}  // namespace
+
+double attention_linear_parameters(const ModelSpec& m) {
+  const Shape s = shape_of(m);
+  if (m.mla) {
+    // DeepSeek-V2 §2.1: c_q = W_DQ·h (rank q), q = W_UQ·c_q; [c_kv, k_rope] = W_DKV·h (rank kv + rope),
+    // [k_nope, v] = W_UKV·c_kv; o = W_O·attention.
+    const Mla& a = *m.mla;
+    const double q =
+        a.q_lora_rank > 0 ? s.h * a.q_lora_rank + a.q_lora_rank * s.q_width() : s.h * s.q_width();
+    const double kv = s.h * (a.kv_lora_rank + a.qk_rope_head_dim) +
+                      a.kv_lora_rank * s.a * (a.qk_nope_head_dim + a.v_head_dim);
+    return q + kv + s.o_width() * s.h;
+  }
+  // Q and the output projection are h × a·d, K and V are h × kv·d.
+  return s.h * s.q_width() + s.h * s.kv * (s.dq + s.dv) + s.o_width() * s.h;
+}
+
+namespace {
+// Attention block: the linear weights, their biases (MHA/GQA), MLA's two low-rank norms.
+double attention_parameters(const ModelSpec& m) {
+  const Shape s = shape_of(m);
+  const double extra = m.mla ? m.mla->q_lora_rank + m.mla->kv_lora_rank : 4 * s.h;
+  return attention_linear_parameters(m) + extra;
 }
 }  // namespace
 
@@ -39,7 +67,14 @@ double layer_parameters(const ModelSpec& m, bool moe_layer) {
     const double experts = m.moe->experts + m.moe->shared_experts;
     mlp = experts * mlp_matrices(m.activation) * s.h * fe + s.h * m.moe->experts;  // + router
   }
-  return attention_parameters(s) + mlp + norms;
+  return attention_parameters(m) + mlp + norms;
+}
+
+double mtp_parameters(const ModelSpec& m) {
+  if (m.mtp_depth <= 0) return 0;
+  const Shape s = shape_of(m);
+  const bool moe = m.moe.has_value();
+  return m.mtp_depth * (layer_parameters(m, moe) + 2 * s.h * s.h + 2 * s.h);
 }
 
 double embedding_parameters(const ModelSpec& m) {
@@ -64,8 +99,8 @@ double active_parameters(const ModelSpec& m) {
 ForwardFlops forward_flops_per_sequence(const ModelSpec& m) {
   const Shape s = shape_of(m);
   ForwardFlops f;
-  // Per layer: QKV 2·s·h·(h + 2·kv_dim), output projection 2·s·h², MLP 2·s·h·f per matrix.
-  const double attn_linear = 2 * s.s * s.h * (s.h + 2 * s.kv_dim()) + 2 * s.s * s.h * s.h;
+  // Per layer: 2 FLOPs per weight per token in the attention projections, 2·s·h·f per MLP matrix.
+  const double attn_linear = 2 * s.s * attention_linear_parameters(m);
   const double dense_mlp = 2 * s.s * s.h * s.f * mlp_matrices(m.activation);
   double moe_mlp = dense_mlp;
   if (m.moe) {
@@ -75,8 +110,8 @@ ForwardFlops forward_flops_per_sequence(const ModelSpec& m) {
   }
   const int moe = moe_layers(m);
   f.linear = s.L * attn_linear + (s.L - moe) * dense_mlp + moe * moe_mlp;
-  // QK^T: 2·s²·h, attention×V: 2·s²·h (head_dim·heads = h).
-  f.attention = s.L * 4 * s.s * s.s * s.h;
+  // Q·Kᵀ: 2·s²·a·d_qk, attention × V: 2·s²·a·d_v (the full square; 4·s²·h for MHA).
+  f.attention = s.L * 2 * s.s * s.s * s.a * (s.dq + s.dv);
   f.logits = 2 * s.s * s.h * s.V;
   return f;
 }

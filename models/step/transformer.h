@@ -10,13 +10,22 @@ namespace trainsite::models {
 // Derived shape of one model, with defaults (kv_heads = heads, ffn = 4h) applied.
 struct Shape {
   double L, h, a, kv, f, s, V;  // layers, hidden, heads, kv heads, ffn hidden, sequence, vocab
-  double head_dim() const { return h / a; }
-  double kv_dim() const { return kv * head_dim(); }
+  double dq = 0, dv = 0;        // query/key and value head dimensions (h/a unless MLA says otherwise)
+  double head_dim() const { return dq; }
+  double head_dim_v() const { return dv; }
+  double kv_dim() const { return kv * dq; }
+  double q_width() const { return a * dq; }   // query projection output
+  double o_width() const { return a * dv; }   // attention output (input of the output projection)
 };
 Shape shape_of(const ModelSpec& m);
 
 // Parameters of one transformer layer (dense or MoE; `moe_layer` picks which).
 double layer_parameters(const ModelSpec& m, bool moe_layer);
+// Weights of the attention block's linear layers (MHA/GQA, or MLA's low-rank projections).
+double attention_linear_parameters(const ModelSpec& m);
+// Parameters of the multi-token-prediction modules (not counted in parameters(), as DeepSeek-V3's
+// 671B excludes them): per depth one more layer, a 2h × h projection and two norms.
+double mtp_parameters(const ModelSpec& m);
 // Parameters of the embedding (and untied output layer).
 double embedding_parameters(const ModelSpec& m);
 // Total parameters (all experts counted).
