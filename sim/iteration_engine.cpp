@@ -33,9 +33,7 @@ constexpr double kParam =
     2.0;  // bytes per 16-bit parameter as FSDP gathers it (models/step/data_parallel.cpp)
 
 // Time spent by one stage actor, by kind; the parts sum to its end time.
-struct Account {
-  double compute = 0, tp = 0, cp = 0, ep = 0, pp = 0, bubble = 0, dp = 0, other = 0, end = 0;
-};
+using Account = RankTime;
 
 // The MoE all-to-alls of one phase (forward, or backward with its recomputation) of one micro-batch
 // chunk: `count` dispatch + combine pairs, each GPU sending `fabric_bytes` to the other nodes of its
@@ -791,6 +789,7 @@ DesResult simulate(const Scenario& sc, const DesOptions& opt) {
   it.step_time_s = a.end + it.io_stall_s;
   it.bubble_fraction = it.step_time_s > 0 ? a.bubble / it.step_time_s : 0;
   res.iteration = it;
+  res.ranks = x.acc;
   res.tracks = std::move(x.tracks);
   res.slices = std::move(x.slices);
   res.actors = x.pp * x.reps + x.pp + 1 + x.stream_actors;

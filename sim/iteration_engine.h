@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "models/step/iteration.h"
 #include "models/scenario.h"
+#include "models/step/iteration.h"
 #include "sim/platform.h"
 
 namespace trainsite::sim {
@@ -42,8 +42,14 @@ struct LinkLoad {
   double utilization = 0;  // mean over the step: bytes / (bandwidth · step time)
 };
 
+// Simulated time of one pipeline rank (replica 0), by kind; the parts sum to `end`.
+struct RankTime {
+  double compute = 0, tp = 0, cp = 0, ep = 0, pp = 0, bubble = 0, dp = 0, other = 0, end = 0;
+};
+
 struct DesResult {
   models::Iteration iteration;
+  std::vector<RankTime> ranks;  // per pipeline rank, first stage first
   std::vector<std::string> tracks;
   std::vector<TraceSlice> slices;
   std::vector<LinkLoad> fabric_links;  // fabric links that carried traffic, most utilized first
