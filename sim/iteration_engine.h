@@ -1,8 +1,10 @@
 // The discrete-event engine: one training iteration as SimGrid actors on the cluster's platform.
-// One actor per pipeline stage of each data-parallel replica runs the real 1F1B / interleaved
-// schedule; compute durations come from models::stage_work (identical to the analytic engine),
-// while tensor-, pipeline-, data- and expert-parallel traffic are flows on the fabric, so
-// contention, ECMP collisions, stragglers and failed links emerge instead of being assumed.
+// One actor per pipeline stage (of a representative replica) runs the schedule's op order (1F1B,
+// interleaved, zero-bubble or DualPipe: sim/schedule.h) on its own layers (uneven pipelines); compute
+// durations come from models::stage_work (identical to the analytic engine), while tensor-,
+// pipeline-, data- (including FSDP's per-unit gathers and reduce-scatters) and expert-parallel
+// (node-limited, fabric + NVLink) traffic are flows on the platform, so contention, ECMP collisions,
+// stragglers, failed links and the pipeline bubble emerge instead of being assumed.
 #pragma once
 
 #include <string>
