@@ -531,6 +531,11 @@ void stage_actor(Ctx& x, int s, int d) {
   }
   if (!x.overlap)
     for (auto& b : buckets) b->release();
+  else  // chunks that ran no backward here (DualPipe's fallback order uses one direction)
+    for (int c = 0; c < x.chunks; ++c)
+      if (rp.final_op[c] < 0)
+        for (int j = 0; j < rp.buckets_per_chunk; ++j)
+          buckets[size_t(c) * rp.buckets_per_chunk + j]->release();
   for (int id = 0; id < kStreams; ++id)  // the rank's streams finish their queued jobs, then stop
     if (x.streams[s][id].pending) stop_stream(x, s, StreamId(id));
   timed(x, track, a.dp, "grad reduce", "dp", [&] { x.dp_done[s]->acquire(); });

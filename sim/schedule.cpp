@@ -94,9 +94,9 @@ std::vector<PipeOp> dualpipe_schedule(int p, int rank, int m) {
     o.chunk2 = dir(cb);
     ops.push_back(o);
   };
-  if (per_dir < p - 1) {  // too few micro-batches for DualPipe's phases: all forwards, then all backwards
-    for (int k = 0; k < per_dir; ++k) F(0), F(1);
-    for (int k = 0; k < per_dir; ++k) B(1, false), B(0, false);
+  if (per_dir < p - 1) {
+    // Too few micro-batches for DualPipe's phases: all of them go one way (direction 0) in ZB-H1 order.
+    ops = zero_bubble_schedule(p, rank, m);
     return ops;
   }
   // The eight phases of dualpipe.py (DualPipe.step), with half_rank = hr and num_half_ranks = half.

@@ -48,8 +48,8 @@ std::vector<PipeOp> zero_bubble_schedule(int p, int stage, int m);
 
 // DualPipe order of rank `rank` (p even, m even): `chunk` is the direction, 0 running rank 0 → p−1 and 1
 // running rank p−1 → 0, each with m/2 micro-batches numbered 0..m/2−1. The reference implementation
-// asks m >= 2p; below m = 2p − 2 its phases do not fit, and the order falls back to all forwards then all
-// backwards, alternating the directions (GPipe-like, a larger bubble).
+// asks m >= 2p; below m = 2p − 2 its phases do not fit, and the order falls back to ZB-H1 with every
+// micro-batch in direction 0 (the bubble of zero_bubble_schedule, larger than DualPipe's).
 std::vector<PipeOp> dualpipe_schedule(int p, int rank, int m);
 // Pipeline position (model stage) that direction `dir` runs on rank `rank`.
 inline int dualpipe_stage(int p, int rank, int dir) {

@@ -121,7 +121,8 @@ TEST(Schedule, EveryOrderRunsEachMicroBatchOnce) {
   expect_complete(models::Schedule::zero_bubble, 4, 8, 1);
   expect_complete(models::Schedule::zero_bubble, 8, 4, 1);  // fewer micro-batches than stages
   expect_complete(models::Schedule::dualpipe, 8, 20, 1);
-  expect_complete(models::Schedule::dualpipe, 8, 4, 1);  // below 2p − 2: the GPipe-like fallback
+  // Below 2p − 2 micro-batches DualPipe falls back to ZB-H1 in direction 0.
+  EXPECT_EQ(sim::dualpipe_schedule(8, 3, 4).size(), sim::zero_bubble_schedule(8, 3, 4).size());
 }
 
 TEST(Schedule, ReplayedOrdersGiveThePublishedBubbles) {
