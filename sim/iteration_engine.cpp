@@ -80,6 +80,14 @@ struct Stream {
 };
 enum StreamId { kFsdp = 0, kEp = 1, kSendF = 2, kSendB = 3, kStreams = 4 };
 
+// FSDP gathers of rank s in execution order (one slot per unit that needs its parameters gathered: every
+// forward unit, and under FULL_SHARD every backward unit), with the semaphore of a posted gather.
+struct GatherSlot {
+  bool pass_start = false;  // first unit of a micro-batch's pass over the stage: not prefetched
+  double params = 0;        // per GPU, before sharding
+  sg4::SemaphorePtr done;
+};
+
 struct Ctx {
   Ctx(const Scenario& sc_, const DesOptions& opt_, Platform& plat_, int tp_, int cp_, int pp_, int dp_,
       int ep_, int m_, int v_, int gpn_)
@@ -108,11 +116,19 @@ struct Ctx {
   int reps = 1;
   double t0 = 0, step_latency = 0, pp_bytes = 0, other_s = 0, emb_bytes = 0;
   bool overlap = false, embedding = false;
-  std::vector<StagePlan> stage;                   // [model stage]
-  std::vector<RankPlan> rank_plan;                // [pipeline rank]
-  std::vector<RingCollective> dp_ring;            // [pipeline rank]: the rank's DP rings over every replica
-  std::vector<sg4::SemaphorePtr> fwd_in, bwd_in;  // [(d·pp + s)·chunks + c]
-  std::vector<std::vector<sg4::SemaphorePtr>> bucket_ready;           // [s][bucket]
+  std::vector<StagePlan> stage;         // [model stage]
+  std::vector<RankPlan> rank_plan;      // [pipeline rank]
+  std::vector<RingCollective> dp_ring;  // [pipeline rank]: the rank's DP rings over every replica
+  // The rings FSDP's per-unit collectives run on: dp_ring, or, when the rank's TP/CP ranks each have
+  // their own NIC on a rail-optimized fabric with no failed link, only its first ring (the others are
+  // copies on disjoint rails: same bytes, same links, same time) and of it only the edges whose links
+  // can carry other traffic (see simulate()).
+  std::vector<RingCollective> fsdp_ring;
+  std::vector<std::vector<GatherSlot>> gathers;                // [s]: FSDP gathers in execution order
+  std::vector<size_t> gather_next;                             // [s]: next slot to wait for
+  std::vector<std::vector<sg4::SemaphorePtr>> reduce_pending;  // [s]: reduce-scatters not yet waited for
+  std::vector<sg4::SemaphorePtr> fwd_in, bwd_in;               // [(d·pp + s)·chunks + c]
+  std::vector<std::vector<sg4::SemaphorePtr>> bucket_ready;    // [s][bucket]
   std::vector<sg4::SemaphorePtr> dp_done, gather_ready, gather_done;  // [s]
   std::vector<std::array<Stream, kStreams>> streams;                  // [s][StreamId]
   std::vector<Account> acc;                                           // [s·dp + d]
@@ -207,9 +223,9 @@ StagePlan plan_stage(const Scenario& sc, int s, int v, const models::StageWork& 
   // holds the embedding (first stage) or the output layer (last stage).
   const int layers = std::max(1, models::layers_on_stage(sc, s));
   const double root = (s == 0 || s == p.pp - 1) ? std::min(sp.params, sh.V * sh.h / p.tp) : 0.0;
-  sp.units = std::max(1, layers / v);
-  sp.unit_params = (sp.params - root) / layers;
-  sp.root_params = root / v;
+  sp.units = std::max(1, int(std::lround(double(layers) / v)));  // per chunk
+  sp.unit_params = (sp.params - root) / (double(sp.units) * v);
+  sp.root_params = root;  // gathered at the start of each micro-batch's pass, reduced at its end
   return sp;
 }
 
@@ -239,6 +255,18 @@ void pp_send(Ctx& x, int d, int s_from, int s_to, int chunk_to, bool forward) {
   sg4::this_actor::sleep_for(x.step_latency);
   auto& sem = forward ? x.fwd_in : x.bwd_in;
   sem[(size_t(d) * x.pp + s_to) * x.chunks + chunk_to]->release();
+}
+
+// A micro-batch's pass over a stage: its chunks 0..v−1 forward, v−1..0 backward (a DualPipe chunk is a
+// whole stage). FSDP waits for the pass's first gathers and its last reduce-scatters.
+bool fwd_pass_start(const Ctx& x, int c) {
+  return x.dualpipe || c == 0;
+}
+bool bwd_pass_start(const Ctx& x, int c) {
+  return x.dualpipe || c == x.v - 1;
+}
+bool bwd_pass_end(const Ctx& x, int c) {
+  return x.dualpipe || c == 0;
 }
 
 // Where the output of an op of chunk `c` on rank `s` goes: (rank, chunk), or rank −1 at the end of the
@@ -352,7 +380,7 @@ void stop_stream(Ctx& x, int s, StreamId id) {
 sg4::SemaphorePtr fsdp_post(Ctx& x, int s, double full_bytes) {
   const double bytes = models::ring_allgather_bytes_per_rank(full_bytes, x.dp);
   return post(x, s, kFsdp, [&x, s, bytes] {
-    RingCollective ring = x.dp_ring[s];
+    RingCollective ring = x.fsdp_ring[s];
     ring.steps = x.dp - 1;
     ring.bytes_per_rank = bytes;
     const double start = x.now();
@@ -362,37 +390,54 @@ sg4::SemaphorePtr fsdp_post(Ctx& x, int s, double full_bytes) {
   });
 }
 
+// Posts the gather of slot k of rank s (if not posted yet).
+void post_gather(Ctx& x, int s, size_t k) {
+  GatherSlot& g = x.gathers[s].at(k);
+  if (!g.done) g.done = fsdp_post(x, s, g.params * kParam);
+}
+
+// Waits for the gather of the rank's next slot, then queues the following slot's gather: prefetch one unit
+// ahead in the rank's execution order, across its ops (FSDP's execution-order prefetch), except into the
+// first unit of a micro-batch's pass over the stage.
+void next_gather(Ctx& x, Account& a, int track, int s) {
+  const size_t k = x.gather_next[s]++;
+  post_gather(x, s, k);
+  auto done = x.gathers[s][k].done;
+  timed(x, track, a.dp, "FSDP gather", "dp", [&] { done->acquire(); });
+  if (k + 1 < x.gathers[s].size() && !x.gathers[s][k + 1].pass_start) post_gather(x, s, k + 1);
+}
+
 // The forward computation of one chunk. Under FSDP (ZeRO-2/3) each unit's parameters are all-gathered
-// on the rank's FSDP stream before its forward, the next unit's gather prefetched while the unit
-// computes (the root unit and the first unit wait), as models/step/data_parallel.cpp describes.
-void forward_compute(Ctx& x, const StagePlan& sp, Account& a, int track, int s, const std::string& tag) {
+// on the rank's FSDP stream before its forward, the next unit's gather queued while the unit computes;
+// the root unit and the first unit of each micro-batch's pass over the stage wait, as
+// models/step/data_parallel.cpp describes. `pass_start`: this chunk begins the micro-batch's pass.
+void forward_compute(Ctx& x, const StagePlan& sp, Account& a, int track, int s, const std::string& tag,
+                     bool pass_start) {
   if (x.zero < 2 || x.dp <= 1) {
     timed(x, track, a.compute, "F" + tag, "compute",
           [&] { sg4::this_actor::execute(sp.fwd_s * Platform::kHostSpeed); });
     return;
   }
-  if (sp.root_params > 0) {
+  if (pass_start && sp.root_params > 0) {
     auto root = fsdp_post(x, s, sp.root_params * kParam);
     timed(x, track, a.dp, "FSDP gather", "dp", [&] { root->acquire(); });
   }
-  auto next = fsdp_post(x, s, sp.unit_params * kParam);
   for (int u = 0; u < sp.units; ++u) {
-    auto ready = next;
-    timed(x, track, a.dp, "FSDP gather", "dp", [&] { ready->acquire(); });
-    if (u + 1 < sp.units) next = fsdp_post(x, s, sp.unit_params * kParam);
+    next_gather(x, a, track, s);
     timed(x, track, a.compute, "F" + tag, "compute",
           [&] { sg4::this_actor::execute(sp.fwd_s / sp.units * Platform::kHostSpeed); });
   }
 }
 
 // The backward computation of one chunk (`seconds` of it: all of it, or without the deferred W).
-// FULL_SHARD gathers each unit again (the last unit waits, the others are prefetched one unit ahead);
-// each unit's gradients are reduce-scattered after its backward on the same stream, and the backward
-// ends when the last reduce-scatters (first unit, root) are done. `on_part(j)` runs after the j-th of
-// `parts` equal slices of the computation (gradient buckets becoming final).
+// FULL_SHARD gathers each unit again (the first unit of the pass waits, the others are prefetched one
+// unit ahead); each unit's gradients are reduce-scattered after its backward on the same stream, and the
+// micro-batch's backward pass over the stage (`pass_end`: this chunk ends it) waits for the last
+// reduce-scatters (first unit, root). `on_part(j)` runs after the j-th of `parts` equal slices of the
+// computation (gradient buckets becoming final).
 template <class OnPart>
 void backward_compute(Ctx& x, const StagePlan& sp, Account& a, int track, int s, const std::string& tag,
-                      double seconds, int parts, OnPart&& on_part) {
+                      double seconds, int parts, bool pass_end, OnPart&& on_part) {
   const double g = models::gradient_bytes(x.sc);
   if (x.zero < 2 || x.dp <= 1) {
     for (int j = 0; j < parts; ++j) {
@@ -402,23 +447,20 @@ void backward_compute(Ctx& x, const StagePlan& sp, Account& a, int track, int s,
     }
     return;
   }
-  const bool full = x.zero >= 3;
-  std::vector<sg4::SemaphorePtr> reduced;
-  sg4::SemaphorePtr next = full ? fsdp_post(x, s, sp.unit_params * kParam) : nullptr;
+  auto& reduced = x.reduce_pending[s];
   for (int u = sp.units - 1; u >= 0; --u) {
-    if (full) {
-      auto ready = next;
-      timed(x, track, a.dp, "FSDP gather", "dp", [&] { ready->acquire(); });
-      if (u > 0) next = fsdp_post(x, s, sp.unit_params * kParam);
-    }
+    if (x.zero >= 3) next_gather(x, a, track, s);
     timed(x, track, a.compute, "B" + tag, "compute",
           [&] { sg4::this_actor::execute(seconds / sp.units * Platform::kHostSpeed); });
     reduced.push_back(fsdp_post(x, s, sp.unit_params * g));
   }
-  if (sp.root_params > 0) reduced.push_back(fsdp_post(x, s, sp.root_params * g));
-  timed(x, track, a.dp, "FSDP reduce-scatter", "dp", [&] {
-    for (auto& r : reduced) r->acquire();
-  });
+  if (pass_end) {
+    if (sp.root_params > 0) reduced.push_back(fsdp_post(x, s, sp.root_params * g));
+    timed(x, track, a.dp, "FSDP reduce-scatter", "dp", [&] {
+      for (auto& r : reduced) r->acquire();
+    });
+    reduced.clear();
+  }
   for (int j = 0; j < parts; ++j) on_part(j);
 }
 
@@ -467,7 +509,7 @@ void stage_actor(Ctx& x, int s, int d) {
     switch (op.kind) {
       case OpKind::forward:
         wait_input(x, a, track, d, s, c, true);
-        forward_compute(x, sp, a, track, s, tag);
+        forward_compute(x, sp, a, track, s, tag, fwd_pass_start(x, c));
         timed(x, track, a.tp, "TP", "tp", [&] { tp_collective(x, sp.tp_fwd, d, s); });
         if (sp.cp_fwd_s > 0)
           timed(x, track, a.cp, "CP", "cp", [&] { sg4::this_actor::sleep_for(sp.cp_fwd_s); });
@@ -477,7 +519,8 @@ void stage_actor(Ctx& x, int s, int d) {
       case OpKind::backward: {
         wait_input(x, a, track, d, s, c, false);
         const double secs = sp.bwd_s - (op.input_only ? sp.wgrad_s : 0.0);
-        backward_compute(x, sp, a, track, s, tag, secs, parts_for(i, c), [&](int j) { release(i, c, j); });
+        backward_compute(x, sp, a, track, s, tag, secs, parts_for(i, c), bwd_pass_end(x, c),
+                         [&](int j) { release(i, c, j); });
         timed(x, track, a.tp, "TP", "tp", [&] { tp_collective(x, sp.tp_bwd, d, s); });
         if (sp.cp_bwd_s > 0)
           timed(x, track, a.cp, "CP", "cp", [&] { sg4::this_actor::sleep_for(sp.cp_bwd_s); });
@@ -511,9 +554,10 @@ void stage_actor(Ctx& x, int s, int d) {
             ep_alltoall(x, sp.ep_fwd, d, s);
             ep_alltoall(x, bp.ep_bwd, d, s);
           });
-        forward_compute(x, sp, a, track, s, tag);
+        forward_compute(x, sp, a, track, s, tag, fwd_pass_start(x, c));
         const double secs = bp.bwd_s - (op.input_only ? bp.wgrad_s : 0.0);
-        backward_compute(x, bp, a, track, s, tag_of(op.micro_batch2, cb), secs, 1, [](int) {});
+        backward_compute(x, bp, a, track, s, tag_of(op.micro_batch2, cb), secs, 1, bwd_pass_end(x, cb),
+                         [](int) {});
         if (a2a) timed(x, track, a.ep, "EP a2a", "ep", [&] { a2a->acquire(); });
         timed(x, track, a.tp, "TP", "tp", [&] {
           tp_collective(x, sp.tp_fwd, d, s);
@@ -673,6 +717,16 @@ DesResult simulate(const Scenario& sc, const DesOptions& opt) {
   for (int s = 0; s < x.pp; ++s) x.stage.push_back(plan_stage(sc, s, x.v, an.stages.at(s)));
   // Bucket count also bounded by a flow budget: every bucket is dp·tp·cp flows per stage.
   const long per_round = long(x.pp) * x.dp * x.tp * x.cp;
+  // Whether a stage replica's TP/CP ranks each leave through their own NIC on disjoint rails (then the
+  // DP rings of the different TP/CP ranks are copies of each other on different links).
+  bool rail_symmetric = plat.rail_optimized() && opt.failed_links == 0;
+  for (int s = 0; s < x.pp && rail_symmetric; ++s) {
+    std::vector<int> nics;
+    for (int c = 0; c < x.cp; ++c)
+      for (int t = 0; t < x.tp; ++t) nics.push_back(plat.nic_key(x.rank(t, c, 0, s)));
+    std::sort(nics.begin(), nics.end());
+    rail_symmetric = std::adjacent_find(nics.begin(), nics.end()) == nics.end();
+  }
   const int budget = int(std::max(1L, opt.max_dp_flows / std::max(1L, per_round)));
   for (int s = 0; s < x.pp; ++s) {
     RankPlan rp;
@@ -703,6 +757,7 @@ DesResult simulate(const Scenario& sc, const DesOptions& opt) {
                      [&](int a, int b) { return rp.final_op[a] < rp.final_op[b]; });
     for (int c : order)
       for (int j = 0; j < rp.buckets_per_chunk; ++j) rp.bucket_order.push_back(c * rp.buckets_per_chunk + j);
+    x.rank_plan.push_back(std::move(rp));
     // The rank's DP rings: one per TP/CP rank, over every replica.
     RingCollective ring;
     for (int c = 0; c < x.cp; ++c)
@@ -712,8 +767,46 @@ DesResult simulate(const Scenario& sc, const DesOptions& opt) {
         ring.rings.push_back(ring_edges(ranks, x.gpn));
       }
     ring.step_latency_s = sc.cluster.cal.collective_step_latency_s;
+    RingCollective fsdp = ring;
+    if (rail_symmetric) {
+      fsdp.rings.resize(1);
+      // Only replica 0's pipeline (and its EP group) carries other traffic, so the ring edges between
+      // other replicas' nodes that stay under one leaf see idle, private NIC links: all alike and never
+      // slower than the kept ones. Keep the edges that touch those nodes or climb to the spine.
+      std::vector<bool> busy(plat.nodes(), false);
+      for (int d = 0; d < std::max(1, std::min(x.ep, x.dp)); ++d)
+        for (int c = 0; c < x.cp; ++c)
+          for (int t = 0; t < x.tp; ++t) busy[plat.node_of(x.rank(t, c, d, s))] = true;
+      std::vector<int> route;
+      double lat = 0;
+      std::vector<RingEdge> kept;
+      for (const RingEdge& e : fsdp.rings[0]) {
+        plat.route(e.src, e.dst, route, lat);
+        if (busy[plat.node_of(e.src)] || busy[plat.node_of(e.dst)] || route.size() > 2) kept.push_back(e);
+      }
+      if (!kept.empty()) fsdp.rings[0] = std::move(kept);
+    }
+    x.fsdp_ring.push_back(std::move(fsdp));
     x.dp_ring.push_back(std::move(ring));
-    x.rank_plan.push_back(std::move(rp));
+    // FSDP gather slots in execution order.
+    std::vector<GatherSlot> slots;
+    if (x.zero >= 2 && x.dp > 1) {
+      auto add = [&](int c, bool fwd) {
+        const StagePlan& sp = x.stage[x.model_stage(s, c)];
+        for (int u = 0; u < sp.units; ++u) {
+          GatherSlot g;
+          g.pass_start = u == 0 && (fwd ? fwd_pass_start(x, c) : bwd_pass_start(x, c));
+          g.params = sp.unit_params;
+          slots.push_back(g);
+        }
+      };
+      for (const PipeOp& op : x.rank_plan.back().ops) {
+        if (op.kind == OpKind::forward || op.kind == OpKind::fwd_bwd) add(op.chunk, true);
+        if (x.zero >= 3 && op.kind == OpKind::backward) add(op.chunk, false);
+        if (x.zero >= 3 && op.kind == OpKind::fwd_bwd) add(op.chunk2, false);
+      }
+    }
+    x.gathers.push_back(std::move(slots));
   }
   const size_t sems = size_t(x.reps) * x.pp * x.chunks;
   for (size_t i = 0; i < sems; ++i) {
@@ -722,6 +815,8 @@ DesResult simulate(const Scenario& sc, const DesOptions& opt) {
   }
   x.bucket_ready.resize(x.pp);
   x.streams.resize(x.pp);
+  x.gather_next.assign(x.pp, 0);
+  x.reduce_pending.resize(x.pp);
   for (int s = 0; s < x.pp; ++s) {
     for (size_t b = 0; b < x.rank_plan[s].bucket_order.size(); ++b)
       x.bucket_ready[s].push_back(sg4::Semaphore::create(0));
