@@ -768,24 +768,6 @@ DesResult simulate(const Scenario& sc, const DesOptions& opt) {
       }
     ring.step_latency_s = sc.cluster.cal.collective_step_latency_s;
     RingCollective fsdp = ring;
-    if (rail_symmetric) {
-      fsdp.rings.resize(1);
-      // Only replica 0's pipeline (and its EP group) carries other traffic, so the ring edges between
-      // other replicas' nodes that stay under one leaf see idle, private NIC links: all alike and never
-      // slower than the kept ones. Keep the edges that touch those nodes or climb to the spine.
-      std::vector<bool> busy(plat.nodes(), false);
-      for (int d = 0; d < std::max(1, std::min(x.ep, x.dp)); ++d)
-        for (int c = 0; c < x.cp; ++c)
-          for (int t = 0; t < x.tp; ++t) busy[plat.node_of(x.rank(t, c, d, s))] = true;
-      std::vector<int> route;
-      double lat = 0;
-      std::vector<RingEdge> kept;
-      for (const RingEdge& e : fsdp.rings[0]) {
-        plat.route(e.src, e.dst, route, lat);
-        if (busy[plat.node_of(e.src)] || busy[plat.node_of(e.dst)] || route.size() > 2) kept.push_back(e);
-      }
-      if (!kept.empty()) fsdp.rings[0] = std::move(kept);
-    }
     x.fsdp_ring.push_back(std::move(fsdp));
     x.dp_ring.push_back(std::move(ring));
     // FSDP gather slots in execution order.
@@ -807,6 +789,40 @@ DesResult simulate(const Scenario& sc, const DesOptions& opt) {
       }
     }
     x.gathers.push_back(std::move(slots));
+  }
+  // FSDP collectives as flows: with disjoint rails (each TP/CP rank of a replica on its own NIC of a
+  // rail-optimized fabric, no failed link), or beyond the flow budget, they run on one TP rank's ring and
+  // only on its edges that can see other traffic. Only replica 0's pipeline (and its EP group) sends
+  // per-micro-batch traffic, so the edges between other replicas' nodes that stay under one leaf join
+  // idle, private NIC pairs: all alike and never slower than the kept ones. Exact with disjoint rails;
+  // beyond the budget on shared links (fat-tree leaves, a NIC carrying a failed one's traffic) the FSDP
+  // rings' contention with each other is underestimated (docs/engine.md).
+  if (x.zero >= 2 && x.dp > 1) {
+    long collectives = 0, edges = 0;
+    for (int s = 0; s < x.pp; ++s) {
+      collectives += long(x.gathers[s].size());
+      for (const PipeOp& op : x.rank_plan[s].ops)
+        if (op.kind == OpKind::backward || op.kind == OpKind::fwd_bwd)
+          collectives += x.stage[x.model_stage(s, op.kind == OpKind::fwd_bwd ? op.chunk2 : op.chunk)].units;
+      for (const auto& r : x.fsdp_ring[s].rings) edges += long(r.size());
+    }
+    if (rail_symmetric || collectives * (edges / x.pp) > opt.max_fsdp_flows)
+      for (int s = 0; s < x.pp; ++s) {
+        RingCollective& fsdp = x.fsdp_ring[s];
+        fsdp.rings.resize(1);
+        std::vector<bool> busy(plat.nodes(), false);
+        for (int d = 0; d < std::max(1, std::min(x.ep, x.dp)); ++d)
+          for (int c = 0; c < x.cp; ++c)
+            for (int t = 0; t < x.tp; ++t) busy[plat.node_of(x.rank(t, c, d, s))] = true;
+        std::vector<int> route;
+        double lat = 0;
+        std::vector<RingEdge> kept;
+        for (const RingEdge& e : fsdp.rings[0]) {
+          plat.route(e.src, e.dst, route, lat);
+          if (busy[plat.node_of(e.src)] || busy[plat.node_of(e.dst)] || route.size() > 2) kept.push_back(e);
+        }
+        if (!kept.empty()) fsdp.rings[0] = std::move(kept);
+      }
   }
   const size_t sems = size_t(x.reps) * x.pp * x.chunks;
   for (size_t i = 0; i < sems; ++i) {

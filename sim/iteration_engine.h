@@ -27,6 +27,9 @@ struct DesOptions {
   double bucket_params = 40e6;
   int max_buckets = 8;
   long max_dp_flows = 32768;  // per bucket round over all stages, before NIC-pair merging
+  // FSDP (ZeRO-2/3) per-unit collectives over the iteration, before NIC-pair merging: beyond it they run
+  // on a sampled ring (docs/engine.md), as they always do where the rails are disjoint.
+  long max_fsdp_flows = 200000;
 };
 
 struct TraceSlice {
