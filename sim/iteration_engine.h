@@ -1,15 +1,17 @@
 // The discrete-event engine: one training iteration as SimGrid actors on the cluster's platform.
-// One actor per pipeline stage of each data-parallel replica runs the real 1F1B / interleaved
-// schedule; compute durations come from models::stage_work (identical to the analytic engine),
-// while tensor-, pipeline-, data- and expert-parallel traffic are flows on the fabric, so
-// contention, ECMP collisions, stragglers and failed links emerge instead of being assumed.
+// One actor per pipeline stage (of a representative replica) runs the schedule's op order (1F1B,
+// interleaved, zero-bubble or DualPipe: sim/schedule.h) on its own layers (uneven pipelines); compute
+// durations come from models::stage_work (identical to the analytic engine), while tensor-,
+// pipeline-, data- (including FSDP's per-unit gathers and reduce-scatters) and expert-parallel
+// (node-limited, fabric + NVLink) traffic are flows on the platform, so contention, ECMP collisions,
+// stragglers, failed links and the pipeline bubble emerge instead of being assumed.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "models/step/iteration.h"
 #include "models/scenario.h"
+#include "models/step/iteration.h"
 #include "sim/platform.h"
 
 namespace trainsite::sim {
@@ -25,6 +27,9 @@ struct DesOptions {
   double bucket_params = 40e6;
   int max_buckets = 8;
   long max_dp_flows = 32768;  // per bucket round over all stages, before NIC-pair merging
+  // FSDP (ZeRO-2/3) per-unit collectives over the iteration, before NIC-pair merging: beyond it they run
+  // on a sampled ring (docs/engine.md), as they always do where the rails are disjoint.
+  long max_fsdp_flows = 200000;
 };
 
 struct TraceSlice {
@@ -42,8 +47,14 @@ struct LinkLoad {
   double utilization = 0;  // mean over the step: bytes / (bandwidth · step time)
 };
 
+// Simulated time of one pipeline rank (replica 0), by kind; the parts sum to `end`.
+struct RankTime {
+  double compute = 0, tp = 0, cp = 0, ep = 0, pp = 0, bubble = 0, dp = 0, other = 0, end = 0;
+};
+
 struct DesResult {
   models::Iteration iteration;
+  std::vector<RankTime> ranks;  // per pipeline rank, first stage first
   std::vector<std::string> tracks;
   std::vector<TraceSlice> slices;
   std::vector<LinkLoad> fabric_links;  // fabric links that carried traffic, most utilized first

@@ -68,6 +68,7 @@ class Platform {
   double nvlink_Bps() const { return nvlink_Bps_; }
   double nic_Bps() const { return nic_Bps_; }
   int leaves() const { return leaves_; }
+  bool rail_optimized() const { return rail_optimized_; }
   int uplinks_per_leaf() const { return uplinks_; }
 
  private:

@@ -70,13 +70,13 @@ TEST(Schedule, OneFOneBWarmsUpWithRemainingStages) {
   // Stage 0 of 4 with 8 micro-batches: 3 warm-up forwards, then F/B pairs, then 3 backwards.
   const auto ops = sim::pipeline_schedule(4, 0, 8, 1);
   ASSERT_EQ(ops.size(), 16u);
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(ops[i].forward);
-  EXPECT_TRUE(ops[3].forward);
-  EXPECT_FALSE(ops[4].forward);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(ops[i].forward());
+  EXPECT_TRUE(ops[3].forward());
+  EXPECT_FALSE(ops[4].forward());
   EXPECT_EQ(ops[4].micro_batch, 0);
-  for (int i = 13; i < 16; ++i) EXPECT_FALSE(ops[i].forward);
+  for (int i = 13; i < 16; ++i) EXPECT_FALSE(ops[i].forward());
   const auto last = sim::pipeline_schedule(4, 3, 8, 1);
-  EXPECT_FALSE(last[1].forward);  // the last stage alternates from the start
+  EXPECT_FALSE(last[1].forward());  // the last stage alternates from the start
 }
 
 TEST(Schedule, InterleavedVisitsEveryChunkOfEveryMicroBatchOnce) {
@@ -84,13 +84,13 @@ TEST(Schedule, InterleavedVisitsEveryChunkOfEveryMicroBatchOnce) {
   for (int s = 0; s < p; ++s) {
     const auto ops = sim::pipeline_schedule(p, s, m, v);
     std::vector<int> seen(2 * m * v, 0);
-    for (const auto& op : ops) ++seen[(op.forward ? 0 : m * v) + op.micro_batch * v + op.chunk];
+    for (const auto& op : ops) ++seen[(op.forward() ? 0 : m * v) + op.micro_batch * v + op.chunk];
     for (int n : seen) EXPECT_EQ(n, 1);
   }
   // Megatron: stage 0 warms up with (p-1)·2 + (v-1)·p = 10 forwards.
   const auto ops = sim::pipeline_schedule(p, 0, m, v);
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(ops[i].forward);
-  EXPECT_FALSE(ops[11].forward);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(ops[i].forward());
+  EXPECT_FALSE(ops[11].forward());
 }
 
 TEST(RingEdges, MultiNodeGroupsUseOneChannelPerLocalRank) {
