@@ -48,6 +48,9 @@ struct Parallelism {
   int zero = 0;                      // 0..3 (1 = distributed optimizer, --use-distributed-optimizer)
   bool sequence_parallel = false;    // --sequence-parallel
   bool overlap_grad_reduce = false;  // --overlap-grad-reduce: DP traffic hidden behind the last backward
+  // SMs kept for communication kernels that run beside the computation the whole step (DeepSeek-V3
+  // report, arXiv 2412.19437, §3.2.2: 20 of the H800's 132 for its all-to-all); 0 = NCCL's own.
+  int comm_sms = 0;
 };
 
 struct Fabric {

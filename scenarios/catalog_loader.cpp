@@ -447,11 +447,16 @@ void load_software_stacks(const fs::path& file, Catalog& cat) {
 }
 
 const std::vector<std::string>& software_settings() {
-  static const std::vector<std::string> k = {"recompute",           "attention_kernel",
-                                             "flash_attention",     "dropout",
-                                             "sequence_parallel",   "zero",
-                                             "overlap_grad_reduce", "schedule",
-                                             "fp8_activation_cache"};
+  static const std::vector<std::string> k = {"recompute",
+                                             "attention_kernel",
+                                             "flash_attention",
+                                             "dropout",
+                                             "sequence_parallel",
+                                             "zero",
+                                             "overlap_grad_reduce",
+                                             "schedule",
+                                             "fp8_activation_cache",
+                                             "comm_sms"};
   return k;
 }
 

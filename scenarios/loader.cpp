@@ -82,7 +82,7 @@ Workload parse_workload(const Section& s, const Catalog& cat) {
 
 Parallelism parse_parallelism(const Section& s) {
   s.allow({"tp", "pp", "dp", "cp", "ep", "micro_batch", "virtual_stages", "zero", "sequence_parallel",
-           "overlap_grad_reduce", "schedule", "pipeline_layers"});
+           "overlap_grad_reduce", "schedule", "pipeline_layers", "comm_sms"});
   Parallelism p;
   p.tp = s.positive_int("tp", 1);
   p.pp = s.positive_int("pp", 1);
@@ -96,6 +96,8 @@ Parallelism parse_parallelism(const Section& s) {
     s.fail("zero", fmt::format("ZeRO stage must be 0, 1, 2 or 3, got {}", p.zero));
   p.sequence_parallel = s.boolean("sequence_parallel", p.sequence_parallel);
   p.overlap_grad_reduce = s.boolean("overlap_grad_reduce", p.overlap_grad_reduce);
+  p.comm_sms = s.integer("comm_sms", p.comm_sms);
+  if (p.comm_sms < 0) s.fail("comm_sms", fmt::format("must be >= 0, got {}", p.comm_sms));
   if (p.sequence_parallel && p.tp == 1) s.fail("sequence_parallel", "sequence parallelism needs tp > 1");
   const std::string sched =
       s.one_of("schedule", "auto", {"auto", "1f1b", "interleaved", "dualpipe", "zero-bubble"});
@@ -340,7 +342,8 @@ std::string apply_software_stack(YAML::Node root, const std::string& file, const
     }  // parse_parallelism reports it
   }
   const auto section_of = [](const std::string& key) {
-    return key == "sequence_parallel" || key == "zero" || key == "overlap_grad_reduce" || key == "schedule"
+    return key == "sequence_parallel" || key == "zero" || key == "overlap_grad_reduce" || key == "schedule" ||
+                   key == "comm_sms"
                ? "parallelism"
                : "workload";
   };

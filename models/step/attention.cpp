@@ -51,7 +51,7 @@ double fused_time_s(const Device& d, const Gpu& gpu, const AttentionShape& a, do
   double t_mm = flops_per_elem * elems_per_pair / (d.burst_peak_flops / sms * eff);
   if (d.sustained_flops > 0)
     t_mm = std::max(t_mm, flops_per_elem * elems_per_pair / (d.sustained_flops / sms));
-  const double t_exp = elems_per_pair / (sfu_exp_per_s(gpu, c) / sms);
+  const double t_exp = elems_per_pair / (sfu_exp_per_s(gpu, c) / gpu.sms);  // one SM's exponential rate
   const double per_pair = overlap ? std::max(t_mm, t_exp) : t_mm + t_exp;
   return std::max(b.pairs / sms, b.longest) * per_pair;
 }

@@ -17,13 +17,20 @@ Device device_for(const Gpu& gpu, Precision p, const Calibration& cal) {
   return d;
 }
 
-Device training_device(const Gpu& gpu, Precision p, const Calibration& cal) {
+Device training_device(const Gpu& gpu, Precision p, const Calibration& cal, int reserved_sms) {
   Device d = device_for(gpu, p, cal);
   const bool fp8 = p == Precision::fp8;
   const double factor = fp8 ? cal.sustained_gemm_factor_fp8 : cal.sustained_gemm_factor;
   const double frac = fp8 ? cal.sustained_tensor_frac_fp8 : cal.sustained_tensor_frac;
   if (factor > 0) d.peak_flops *= factor;
   if (frac > 0) d.sustained_flops = gpu.peak(p).value_or(0) * 1e12 * frac;
+  if (reserved_sms > 0 && reserved_sms < d.sms) {
+    const double left = double(d.sms - reserved_sms) / d.sms;
+    d.sms -= reserved_sms;
+    d.peak_flops *= left;
+    d.burst_peak_flops *= left;
+    d.sustained_flops *= left;
+  }
   return d;
 }
 

@@ -20,7 +20,9 @@ Device device_for(const Gpu& gpu, Precision p, const Calibration& cal);
 // The GPU as a training step sees it: hours of tensor-core work at the board power limit lower the
 // clocks: GEMMs run at Calibration::sustained_gemm_factor of their burst rate, and no tensor kernel
 // exceeds Calibration::sustained_tensor_frac of the peak.
-Device training_device(const Gpu& gpu, Precision p, const Calibration& cal);
+// `reserved_sms` SMs run communication kernels throughout (DeepSeek-V3's all-to-all, §3.2.2) and are
+// taken from the computation.
+Device training_device(const Gpu& gpu, Precision p, const Calibration& cal, int reserved_sms = 0);
 
 // Fraction of SM slots that do useful work when `tiles` output tiles run in waves on `sms` SMs.
 double wave_efficiency(double tiles, int sms);

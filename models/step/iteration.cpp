@@ -74,8 +74,8 @@ StageWork stage_from(const Scenario& sc, const LayerCosts& lc, const std::vector
   add(lc.dense, dense_here);
   add(lc.moe, moe_here);
 
-  const Device lin = training_device(sc.cluster.gpu, w.precision, cal);
-  const Device d16 = training_device(sc.cluster.gpu, Precision::bf16, cal);
+  const Device lin = training_device(sc.cluster.gpu, w.precision, cal, p.comm_sms);
+  const Device d16 = training_device(sc.cluster.gpu, Precision::bf16, cal, p.comm_sms);
   const double T = p.micro_batch * s.s / p.cp;
   if (stage == 0) {
     // Embedding lookup: gather T rows of h (read + write 16 bit); its backward scatters them back.
@@ -161,6 +161,23 @@ double pipeline_bubble_s(Schedule sched, int p, int v, double F, double B, doubl
 
 namespace {
 
+// What a DualPipe rank does per micro-batch: it holds stage r and its mirror p−1−r and runs half the
+// micro-batches through each (DeepSeek-V3 report §3.2.1), so its work is the mean of the two.
+StageWork mirrored_mean(const StageWork& a, const StageWork& b) {
+  StageWork m;
+  m.layers = a.layers + b.layers;
+  m.fwd_kernels = (a.fwd_kernels + b.fwd_kernels) * 0.5;
+  m.bwd_kernels = (a.bwd_kernels + b.bwd_kernels) * 0.5;
+  m.fwd_compute_s = (a.fwd_compute_s + b.fwd_compute_s) / 2;
+  m.bwd_compute_s = (a.bwd_compute_s + b.bwd_compute_s) / 2;
+  m.wgrad_s = (a.wgrad_s + b.wgrad_s) / 2;
+  m.recompute_s = (a.recompute_s + b.recompute_s) / 2;
+  m.tp_comm_s = (a.tp_comm_s + b.tp_comm_s) / 2;
+  m.cp_comm_s = (a.cp_comm_s + b.cp_comm_s) / 2;
+  m.ep_comm_s = (a.ep_comm_s + b.ep_comm_s) / 2;
+  return m;
+}
+
 Iteration assemble(const Scenario& sc, int v, const std::vector<StageWork>& stages) {
   const auto& w = sc.workload;
   const auto& p = sc.parallelism;
@@ -172,11 +189,21 @@ Iteration assemble(const Scenario& sc, int v, const std::vector<StageWork>& stag
   it.virtual_stages = v;
   it.schedule = resolved_schedule(sc, v);
   it.stages = stages;
-  for (size_t i = 1; i < stages.size(); ++i)
-    if (stages[i].total() > stages[size_t(it.slowest_stage)].total()) it.slowest_stage = int(i);
-  const StageWork& slow = it.slowest();
-  const double m = it.micro_batches;
   const bool dualpipe = it.schedule == Schedule::dualpipe;
+  // The work that paces each pipeline rank: its stage, or under DualPipe its stage and the mirror.
+  std::vector<StageWork> ranks = stages;
+  if (dualpipe)
+    for (size_t i = 0; i < stages.size(); ++i)
+      ranks[i] = mirrored_mean(stages[i], stages[stages.size() - 1 - i]);
+  // A rank's time per micro-batch; DualPipe hides the all-to-all behind the paired chunk's compute.
+  const auto pace = [&](const StageWork& w) {
+    return dualpipe ? w.compute() + w.tp_comm_s + w.cp_comm_s + std::max(0.0, w.ep_comm_s - w.compute())
+                    : w.total();
+  };
+  for (size_t i = 1; i < ranks.size(); ++i)
+    if (pace(ranks[i]) > pace(ranks[size_t(it.slowest_stage)])) it.slowest_stage = int(i);
+  const StageWork& slow = ranks[size_t(it.slowest_stage)];
+  const double m = it.micro_batches;
 
   // Pipeline send/recv: activations forward, gradients backward, once per virtual chunk
   // boundary; with sequence/tensor parallelism each TP rank sends its 1/t slice over its own
@@ -207,8 +234,8 @@ Iteration assemble(const Scenario& sc, int v, const std::vector<StageWork>& stag
   if (p.pp > 1) {
     const double per_mb_slow = slow.total() + it.p2p_per_microbatch_s;
     double others = 0;  // the other stages' per-micro-batch times: what 1F1B's fill and drain cost
-    for (size_t i = 0; i < stages.size(); ++i)
-      if (int(i) != it.slowest_stage) others += stages[i].total() + it.p2p_per_microbatch_s;
+    for (size_t i = 0; i < ranks.size(); ++i)
+      if (int(i) != it.slowest_stage) others += ranks[i].total() + it.p2p_per_microbatch_s;
     const double fwd_share = slow.compute() > 0 ? slow.fwd_compute_s / slow.compute() : 0.5;
     const double F = fwd_share * per_mb_slow, B = per_mb_slow - F, W = slow.wgrad_s;
     const double ideal = pipeline_bubble_s(Schedule::one_f_one_b, p.pp, 1, F, B, W);
@@ -219,7 +246,15 @@ Iteration assemble(const Scenario& sc, int v, const std::vector<StageWork>& stag
   }
 
   // Data parallel (models/step/data_parallel.h): once per iteration, or per FSDP unit and micro-batch.
-  const DataParallelCost dpc = data_parallel_cost(sc, it.slowest_stage, slow, it.micro_batches, it.dp);
+  // A DualPipe rank reduces the gradients of both stages it holds.
+  DataParallelCost dpc = data_parallel_cost(sc, it.slowest_stage, slow, it.micro_batches, it.dp);
+  if (dualpipe && p.pp - 1 - it.slowest_stage != it.slowest_stage) {
+    const DataParallelCost mirror =
+        data_parallel_cost(sc, p.pp - 1 - it.slowest_stage, slow, it.micro_batches, it.dp);
+    dpc.total_s += mirror.total_s;
+    dpc.exposed_s += mirror.exposed_s;
+    dpc.per_microbatch_s += mirror.per_microbatch_s;
+  }
   // Tied embeddings: first and last stage all-reduce the embedding gradient.
   double embedding = 0;
   if (p.pp > 1 && w.model.tied_embeddings) {
@@ -233,7 +268,8 @@ Iteration assemble(const Scenario& sc, int v, const std::vector<StageWork>& stag
   // writes master, m, v, 16-bit weight (14 B); the gradient-norm pass and zeroing read/write 8 B per
   // local gradient. DualPipe holds two copies of its stage's parameters.
   const Device d16 = training_device(sc.cluster.gpu, Precision::bf16, cal);
-  const double P = stage_parameters_per_gpu(sc, it.slowest_stage) * (dualpipe ? 2.0 : 1.0);
+  const double P = stage_parameters_per_gpu(sc, it.slowest_stage) +
+                   (dualpipe ? stage_parameters_per_gpu(sc, p.pp - 1 - it.slowest_stage) : 0.0);
   const double shard = P / (p.zero >= 1 ? it.dp : 1);
   const double local_grads = P / (p.zero >= 2 ? it.dp : 1);
   it.other_s = memory_bound_s(d16, 30.0 * shard) + memory_bound_s(d16, 8.0 * local_grads);

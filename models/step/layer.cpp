@@ -37,8 +37,8 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
   const auto& p = sc.parallelism;
   const Calibration& cal = sc.cluster.cal;
   const Shape s = shape_of(w.model);
-  const Device lin = training_device(sc.cluster.gpu, w.precision, cal);
-  const Device d16 = training_device(sc.cluster.gpu, Precision::bf16, cal);
+  const Device lin = training_device(sc.cluster.gpu, w.precision, cal, p.comm_sms);
+  const Device d16 = training_device(sc.cluster.gpu, Precision::bf16, cal, p.comm_sms);
   const bool fp8 = w.precision == Precision::fp8;
   const double t = p.tp, T = p.micro_batch * s.s / p.cp;  // tokens this GPU processes
   LayerCost c;

@@ -14,12 +14,12 @@
 namespace trainsite::models {
 
 struct MoeTraffic {
-  double tokens = 0;           // tokens of one micro-batch on this GPU entering the layer
-  int ep_nodes = 1;            // nodes the expert-parallel group spans
-  double fabric_copies = 0;    // hidden-state copies per token crossing the fabric (IB/RoCE)
-  double nvlink_copies = 0;    // copies per token moved inside a node (NVLink/NVSwitch)
-  double bytes_per_elem = 2;   // 1 for an FP8 dispatch
-  double fabric_bytes = 0;     // per GPU, busiest rank (load imbalance included)
+  double tokens = 0;          // tokens of one micro-batch on this GPU entering the layer
+  int ep_nodes = 1;           // nodes the expert-parallel group spans
+  double fabric_copies = 0;   // hidden-state copies per token crossing the fabric (IB/RoCE)
+  double nvlink_copies = 0;   // copies per token moved inside a node (NVLink/NVSwitch)
+  double bytes_per_elem = 2;  // 1 for an FP8 dispatch
+  double fabric_bytes = 0;    // per GPU, busiest rank (load imbalance included)
   double nvlink_bytes = 0;
 };
 

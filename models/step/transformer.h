@@ -14,8 +14,8 @@ struct Shape {
   double head_dim() const { return dq; }
   double head_dim_v() const { return dv; }
   double kv_dim() const { return kv * dq; }
-  double q_width() const { return a * dq; }   // query projection output
-  double o_width() const { return a * dv; }   // attention output (input of the output projection)
+  double q_width() const { return a * dq; }  // query projection output
+  double o_width() const { return a * dv; }  // attention output (input of the output projection)
 };
 Shape shape_of(const ModelSpec& m);
 

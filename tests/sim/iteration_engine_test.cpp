@@ -54,11 +54,12 @@ TEST(CrossCheck, DesAgreesWithAnalyticWithin5PercentOnShippedScenarios) {
     if (f.path().extension() != ".yaml") continue;
     const auto sc = load(f.path().filename().string(),
                          {"cluster.fabric.oversubscription=1", "cluster.fabric.routing=adaptive"});
-    // DualPipe places stage i and stage p−1−i on one rank; CrossCheck.DualPipeRanksHoldMirroredStages
-    // checks those scenarios.
-    if (models::analytic_iteration(sc).schedule == models::Schedule::dualpipe) continue;
+    // DualPipe: the unpaired warm-up and cool-down chunks expose their all-to-all in the DES, which
+    // the analytic engine counts as hidden (CrossCheck.DualPipeRanksHoldMirroredStages): 10 %.
+    const bool dualpipe = models::analytic_iteration(sc).schedule == models::Schedule::dualpipe;
     const double a = models::analytic_iteration(sc).step_time_s, d = step(sc);
-    EXPECT_NEAR(d / a, 1.0, 0.05) << f.path().filename() << ": analytic " << a << " s, DES " << d << " s";
+    EXPECT_NEAR(d / a, 1.0, dualpipe ? 0.10 : 0.05)
+        << f.path().filename() << ": analytic " << a << " s, DES " << d << " s";
   }
 }
 
@@ -319,11 +320,10 @@ TEST(Moe, DualPipeHidesTheAllToAll) {
 
 // DualPipe (DeepSeek-V3 §3.2.1) runs stage r and stage p−1−r on rank r, m/2 micro-batches each, so in the
 // DES a light and a heavy stage share a rank: DeepSeek-V3's first stage (3 dense layers, embedding) and
-// last (2 MoE layers, the multi-token-prediction layer and two output heads) pair up. The analytic engine
-// (models/step/iteration.cpp, 2026-12-01) charges m × the slowest single stage instead; the comparison
-// therefore replaces its compute by the mirrored pairs' (a no-op once the analytic engine pairs them).
-// Measured 2026-12-01 on the shipped scenario: analytic 18.74 s (compute 17.70 s = m × stage 15), paired
-// compute 12.57 s, DES 14.32 s.
+// last (2 MoE layers, the multi-token-prediction layer and two output heads) pair up, in the DES and in
+// the analytic engine (models/step/iteration.cpp pairs them the same way).
+// Measured 2026-12-01 on the shipped scenario before the analytic engine paired the stages: analytic
+// 18.74 s (compute 17.70 s = m × stage 15), paired compute 12.57 s, DES 14.32 s.
 TEST(CrossCheck, DualPipeRanksHoldMirroredStages) {
   const auto sc = load("deepseek-v3-h800-2048.yaml");
   const auto an = models::analytic_iteration(sc);
@@ -336,11 +336,11 @@ TEST(CrossCheck, DualPipeRanksHoldMirroredStages) {
     EXPECT_NEAR(r.ranks.at(i).compute / pair, 1.0, 1e-6) << "rank " << i;
     paired = std::max(paired, pair);
   }
-  EXPECT_LT(paired, an.compute_s);  // the heavy last stage shares its rank with the light first one
-  const double expected = an.step_time_s - an.compute_s + paired;
-  EXPECT_NEAR(r.iteration.step_time_s / expected, 1.0, 0.10)
-      << "analytic " << an.step_time_s << " s (paired " << expected << " s), DES " << r.iteration.step_time_s
-      << " s";
+  // The heavy last stage shares its rank with the light first one: less than m × the last stage.
+  EXPECT_LT(paired, m * an.stages[p - 1].compute());
+  EXPECT_NEAR(an.compute_s / paired, 1.0, 1e-9);
+  EXPECT_NEAR(r.iteration.step_time_s / an.step_time_s, 1.0, 0.10)
+      << "analytic " << an.step_time_s << " s, DES " << r.iteration.step_time_s << " s";
   // The all-to-all hides behind the paired chunks' computation: only the unpaired warm-up and cool-down
   // chunks expose theirs (0.47 s measured), where 1F1B would wait for all of it (m × 54 ms = 6.5 s on a
   // middle stage).
