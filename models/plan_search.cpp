@@ -182,9 +182,10 @@ LayoutSearch search_layouts(const Scenario& sc_in, const SearchOptions& o) {
                 const double bound = step_lower_bound_s(s);  // the stage work does not depend on the schedule
                 for (const Schedule sched : scheds) {
                   l.schedule = sched;
-                  if (sched != Schedule::automatic) {
-                    if (sched == Schedule::dualpipe &&
-                        micro_batches(s) < pp) {  // DualPipe's pipeline never fills
+                  // Zero-bubble (ZB-H1) has 1F1B's rules and peak memory (models/step/memory.h), checked
+                  // above; DualPipe has rules of its own and holds more.
+                  if (sched == Schedule::dualpipe) {
+                    if (micro_batches(s) < pp) {  // DualPipe's pipeline never fills
                       ++n.layout_rules;
                       continue;
                     }
