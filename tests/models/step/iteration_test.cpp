@@ -170,8 +170,9 @@ TEST(Iteration, ScheduleBubblesAreThePublishedFormulas) {
   //   interleaved (SC21 §2.2.1)                (p − 1)(F + B)/v        = 45 / 2            = 22.5
   //   ZB-H1 (Qi et al., ICLR 2024)             (p − 1)(F + B − 2W)     = 15 · 1.4          = 21
   //   DualPipe (DeepSeek-V3 §3.2.1, Table 2)   (p/2 − 1)(F&B + B − 3W) = 7 · (3 + 2 − 2.4) = 18.2
-  // with F&B, a forward and a backward chunk run together, taken as F + B (the overlap hides
-  // communication, not computation).
+  // B is the full backward, as in DeepSeek-V3's Table 2 (Qi et al. write ZB-H1 as (p − 1)(F + B' − W) with
+  // B' = B − W the input-gradient part alone: the same number). F&B, a forward and a backward chunk run
+  // together, is taken as F + B (the overlap hides communication, not computation).
   const double F = 1, B = 2, W = 0.8;
   EXPECT_DOUBLE_EQ(pipeline_bubble_s(Schedule::one_f_one_b, 16, 1, F, B, W), 45.0);
   EXPECT_DOUBLE_EQ(pipeline_bubble_s(Schedule::automatic, 16, 1, F, B, W), 45.0);
