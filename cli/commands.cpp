@@ -33,9 +33,10 @@ void print_table(const Result& r, const Scenario& sc) {
              sc.name, sc.workload.model.id, sc.cluster.nodes, sc.cluster.gpu.id, sc.cluster.gpus(),
              sc.parallelism.tp, sc.parallelism.pp, it.dp, sc.parallelism.cp, it.virtual_stages,
              sc.parallelism.micro_batch, it.micro_batches);
-  fmt::print("engine: {}   memory/GPU: {:.1f} GB of {:.0f}   checkpoint every {:.0f} min (Young/Daly), cluster MTBF "
-             "{:.1f} h\n\n",
-             r.engine, r.memory.total_GB(), sc.cluster.gpu.hbm_GB, r.goodput.interval_s / 60, r.goodput.mtbf_s / 3600);
+  fmt::print("engine: {}   memory/GPU: {:.1f} GB of {:.1f} usable (stage {})   checkpoint every {:.0f} min "
+             "(Young/Daly), cluster MTBF {:.1f} h\n\n",
+             r.engine, r.memory.total_GB(), r.memory.usable_GB, r.memory.stage, r.goodput.interval_s / 60,
+             r.goodput.mtbf_s / 3600);
   fmt::print("iteration {:.3f} s = compute {:.3f} + tp {:.3f} + pp bubble {:.3f} + pp p2p {:.3f} + dp {:.3f} + cp "
              "{:.3f} + ep {:.3f} + io {:.3f} + other {:.3f}\n\n",
              it.step_time_s, it.compute_s, it.tp_comm_s, it.pp_bubble_s, it.pp_comm_s, it.dp_comm_s, it.cp_comm_s,

@@ -46,7 +46,7 @@ int run_app(int argc, char** argv) {
                                 QStringLiteral("1600x1000"));
   const QCommandLineOption tab(
       {QStringLiteral("tab")},
-      QStringLiteral("Tabs to show: compare, catalog, sweeps, form, yaml (repeatable)"),
+      QStringLiteral("Tabs to show: compare, sensitivity, catalog, sweeps, plan, form, yaml (repeatable)"),
       QStringLiteral("NAME"));
   const QCommandLineOption set({QStringLiteral("set")},
                                QStringLiteral("Edit a field like the form does (k=v)"),

@@ -46,7 +46,7 @@ std::vector<LayoutProblem> layout_problems(const Scenario& sc) {
   // list must match the model and the pipeline.
   if (const std::string why = pipeline_layers_problem(sc); !why.empty())
     add(p.pipeline_layers.empty() ? "parallelism.pp" : "parallelism.pipeline_layers", why);
-  else if (p.virtual_stages > 1)
+  else if (!splits_into_chunks(sc, p.virtual_stages))
     for (const int n : stage_layers(sc))
       if (n % p.virtual_stages != 0) {
         add("parallelism.virtual_stages",

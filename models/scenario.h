@@ -30,6 +30,9 @@ struct Workload {
   // The kernel that runs the attention core; unfused unless flash_attention (models/step/attention.h).
   AttentionKernel attention_kernel = AttentionKernel::unfused;
   double dropout = 0;  // hidden and attention dropout probability (adds masks and their traffic)
+  // The MLP activation function's inputs kept in FP8 and its output recomputed in the backward
+  // (DeepSeek-V3 report, arXiv 2412.19437, §3.3.3 "Low-Precision Storage").
+  bool fp8_activation_cache = false;
 };
 
 struct Parallelism {

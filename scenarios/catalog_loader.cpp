@@ -122,7 +122,8 @@ ModelSpec parse_model(const Section& s, ModelSpec m) {
     m.mla.reset();
   }
   m.mtp_depth = s.integer("mtp_depth", m.mtp_depth);
-  if (m.mtp_depth < 0 || m.mtp_depth > 8) s.fail("mtp_depth", fmt::format("must be between 0 and 8, got {}", m.mtp_depth));
+  if (m.mtp_depth < 0 || m.mtp_depth > 8)
+    s.fail("mtp_depth", fmt::format("must be between 0 and 8, got {}", m.mtp_depth));
   m.tied_embeddings = s.boolean("tied_embeddings", m.tied_embeddings);
   if (s.has("moe")) {
     const Section e = s.child("moe");
@@ -139,8 +140,10 @@ ModelSpec parse_model(const Section& s, ModelSpec m) {
     if (moe.max_nodes_per_token < 0) e.fail("max_nodes_per_token", "must be >= 0 (0 = no limit)");
     moe.load_imbalance = e.number("load_imbalance", moe.load_imbalance);
     if (moe.load_imbalance < 1)
-      e.fail("load_imbalance", fmt::format("the busiest rank's share over the mean is >= 1, got {}", moe.load_imbalance));
-    moe.dispatch_fp8 = e.one_of("dispatch_precision", moe.dispatch_fp8 ? "fp8" : "bf16", {"bf16", "fp8"}) == "fp8";
+      e.fail("load_imbalance",
+             fmt::format("the busiest rank's share over the mean is >= 1, got {}", moe.load_imbalance));
+    moe.dispatch_fp8 =
+        e.one_of("dispatch_precision", moe.dispatch_fp8 ? "fp8" : "bf16", {"bf16", "fp8"}) == "fp8";
     if (moe.experts <= 0) e.fail("experts", "a MoE model needs experts > 0");
     if (moe.top_k > moe.experts)
       e.fail("top_k", fmt::format("top_k {} exceeds experts {}", moe.top_k, moe.experts));
@@ -444,9 +447,11 @@ void load_software_stacks(const fs::path& file, Catalog& cat) {
 }
 
 const std::vector<std::string>& software_settings() {
-  static const std::vector<std::string> k = {
-      "recompute", "attention_kernel",    "flash_attention", "dropout", "sequence_parallel",
-      "zero",      "overlap_grad_reduce", "schedule"};
+  static const std::vector<std::string> k = {"recompute",           "attention_kernel",
+                                             "flash_attention",     "dropout",
+                                             "sequence_parallel",   "zero",
+                                             "overlap_grad_reduce", "schedule",
+                                             "fp8_activation_cache"};
   return k;
 }
 

@@ -32,7 +32,7 @@ std::vector<std::string> ids_of(const auto& items) {
 
 Workload parse_workload(const Section& s, const Catalog& cat) {
   s.allow({"model", "tokens", "global_batch", "precision", "recompute", "flash_attention", "attention_kernel",
-           "dropout"});
+           "dropout", "fp8_activation_cache"});
   Workload w;
   const YAML::Node m = s.at("model");
   if (!m.IsDefined()) s.fail("model", "missing: name a preset from data/models.yaml or give the shape");
@@ -76,6 +76,7 @@ Workload parse_workload(const Section& s, const Catalog& cat) {
   w.dropout = s.non_negative("dropout", w.dropout);
   if (w.dropout >= 1)
     s.fail("dropout", fmt::format("a dropout probability must be below 1, got {}", w.dropout));
+  w.fp8_activation_cache = s.boolean("fp8_activation_cache", w.fp8_activation_cache);
   return w;
 }
 

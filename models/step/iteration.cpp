@@ -59,8 +59,8 @@ StageWork stage_from(const Scenario& sc, const LayerCosts& lc, const std::vector
       recompute = c.fwd;
       tp_recompute = c.tp_fwd;
       ep_recompute = c.ep_fwd;
-    } else if (w.recompute == Recompute::selective && w.attention_kernel == AttentionKernel::unfused) {
-      recompute.attention = c.attn_core_fwd;  // fused kernels recompute the scores themselves
+    } else if (w.recompute == Recompute::selective) {
+      recompute = c.selective;  // fused attention kernels recompute the scores themselves
     }
     st.fwd_kernels += c.fwd * n;
     st.bwd_kernels += c.bwd * n;
@@ -101,7 +101,8 @@ StageWork stage_from(const Scenario& sc, const LayerCosts& lc, const std::vector
     for (int d = 0; d < w.model.mtp_depth; ++d) {
       add(w.model.moe ? lc.moe : lc.dense, 1);
       st.fwd_kernels.gemm += gemm_time_s(lin, T, s.h / p.tp, 2 * s.h);
-      st.bwd_kernels.gemm += gemm_time_s(lin, T, 2 * s.h, s.h / p.tp) + gemm_time_s(lin, 2 * s.h, s.h / p.tp, T);
+      st.bwd_kernels.gemm +=
+          gemm_time_s(lin, T, 2 * s.h, s.h / p.tp) + gemm_time_s(lin, 2 * s.h, s.h / p.tp, T);
       add_head();
     }
   }
@@ -255,12 +256,12 @@ Iteration assemble(const Scenario& sc, int v, const std::vector<StageWork>& stag
 int best_virtual_stages(const Scenario& sc) {
   const auto& p = sc.parallelism;
   const std::vector<int> layers = stage_layers(sc);
-  const int fewest = *std::min_element(layers.begin(), layers.end());
+  const int most = *std::max_element(layers.begin(), layers.end());
   const std::vector<StageWork> base = all_stage_work(sc);
   int best = 1;
   double best_t = 0;
-  for (int v = 1; v <= fewest; ++v) {
-    if (v > 1 && std::any_of(layers.begin(), layers.end(), [&](int n) { return n % v != 0; })) continue;
+  for (int v = 1; v <= most; ++v) {
+    if (!splits_into_chunks(sc, v)) continue;
     if (v > 1 && (p.pp < 2 || micro_batches(sc) % p.pp != 0)) continue;  // Megatron's constraint
     if (v > 1 && p.schedule != Schedule::automatic && p.schedule != Schedule::interleaved) break;
     Scenario trial = sc;

@@ -79,24 +79,32 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
     // MLA (DeepSeek-V2 §2.1): down-projections of the whole width (not split by TP), an RMSNorm on each
     // latent, up-projections to the heads on this rank.
     const double rope = mla->qk_rope_head_dim;
+    // Selective recomputation keeps the latents and re-runs their norms and up-projections before the
+    // backward (DeepSeek-V3 §3.3.2), so their forward cost is recorded in c.selective.
     if (mla->q_lora_rank > 0) {
       add_linear(T, mla->q_lora_rank, s.h);
-      add_memory(2 * kAct * T * mla->q_lora_rank, 3 * kAct * T * mla->q_lora_rank);
-      add_linear(T, s.q_width() / t, mla->q_lora_rank);
     } else {
       add_linear(T, s.q_width() / t, s.h);
     }
     add_linear(T, mla->kv_lora_rank + rope, s.h);
+    const KernelTimes before_up = c.fwd;
+    if (mla->q_lora_rank > 0) {
+      add_memory(2 * kAct * T * mla->q_lora_rank, 3 * kAct * T * mla->q_lora_rank);
+      add_linear(T, s.q_width() / t, mla->q_lora_rank);
+    }
     add_memory(2 * kAct * T * mla->kv_lora_rank, 3 * kAct * T * mla->kv_lora_rank);
     add_linear(T, s.a * (mla->qk_nope_head_dim + mla->v_head_dim) / t, mla->kv_lora_rank);
+    c.selective += KernelTimes{c.fwd.gemm - before_up.gemm, c.fwd.attention - before_up.attention,
+                               c.fwd.memory - before_up.memory};
   } else {
     add_linear(T, (s.q_width() + s.kv * (s.dq + s.dv)) / t, s.h);
   }
   const AttentionShape a = attention_shape(sc);
   const Device& ad = d16;  // attention stays in 16 bit under FP8 (Transformer Engine)
   const double cp_share = p.cp > 1 ? 1.0 / p.cp : 1.0;
-  c.attn_core_fwd = cp_share * attention_fwd_s(ad, sc.cluster.gpu, a, w.attention_kernel);
-  c.fwd.attention += c.attn_core_fwd;
+  const double core_fwd = cp_share * attention_fwd_s(ad, sc.cluster.gpu, a, w.attention_kernel);
+  c.fwd.attention += core_fwd;
+  if (w.attention_kernel == AttentionKernel::unfused) c.selective.attention += core_fwd;
   c.bwd.attention += cp_share * attention_bwd_s(ad, sc.cluster.gpu, a, w.attention_kernel);
   add_linear(T, s.h, s.o_width() / t);
   residual();
@@ -129,6 +137,12 @@ LayerCost layer_cost(const Scenario& sc, bool moe_layer) {
   // and up and writes their product (backward: gate, up, dy -> dgate, dup).
   const bool swiglu = w.model.activation == Activation::swiglu;
   add_memory((swiglu ? 3 : 2) * kAct * T * mlp_hidden, (swiglu ? 5 : 3) * kAct * T * mlp_hidden);
+  if (w.fp8_activation_cache) {
+    // Forward: the input cast to FP8 for keeping (read 2 B, write 1 B an element); backward: read it
+    // back to 16 bit and recompute the output before the second projection's weight gradient.
+    const double in = (swiglu ? 2 : 1) * T * mlp_hidden;
+    add_memory(3 * in, 3 * in + (swiglu ? 3 : 2) * kAct * T * mlp_hidden);
+  }
   residual();
 
   // Tensor parallel: 2 all-reduces (or all-gather + reduce-scatter with sequence parallelism, the

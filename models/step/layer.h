@@ -29,10 +29,12 @@ struct KernelTimes {
 };
 
 struct LayerCost {
-  KernelTimes fwd, bwd;      // bwd excludes recomputation
-  double bwd_wgrad = 0;      // the weight-gradient GEMMs inside bwd.gemm (zero-bubble schedules defer them)
-  double attn_core_fwd = 0;  // the part of fwd that selective recomputation repeats (unfused only)
-  double tp_fwd = 0;         // tensor-parallel collectives of the forward (the backward has as many)
+  KernelTimes fwd, bwd;  // bwd excludes recomputation
+  double bwd_wgrad = 0;  // the weight-gradient GEMMs inside bwd.gemm (zero-bubble schedules defer them)
+  // The part of fwd that selective recomputation repeats: the unfused attention core (Korthikanti et
+  // al. 2022 §5), and under MLA the up-projections from the cached latents (DeepSeek-V3 §3.3.2).
+  KernelTimes selective;
+  double tp_fwd = 0;              // tensor-parallel collectives of the forward (the backward has as many)
   double cp_fwd = 0, cp_bwd = 0;  // exposed ring-attention exchange
   double ep_fwd = 0;              // MoE dispatch + combine all-to-alls of the forward
 };

@@ -43,24 +43,41 @@ double activation_bytes_per_layer(const Scenario& sc, bool moe_layer) {
   const double N = T * s.h / (p.sequence_parallel ? t : 1.0);
   const bool dropout = w.dropout > 0;
   if (w.recompute == Recompute::full) return kAct * N;  // only the layer input is kept
+  // A linear layer keeps its input for the weight gradient; under FP8, Transformer Engine keeps the
+  // FP8 copy it cast for the forward GEMM (transformer_engine/pytorch/module/linear.py, `saved_inputmat`
+  // when FP8 weight gradients are on), 1 byte an element.
+  const bool fp8 = w.precision == Precision::fp8;
+  const double lin = fp8 ? 1.0 : kAct;
+  const bool fused = w.attention_kernel != AttentionKernel::unfused;
 
-  // Attention block: layer-norm input, QKV-projection input, Q/K/V, the attention output (the
-  // projection's input, also kept by a fused kernel as O), and the dropout mask after the projection.
-  double bytes =
-      2 * kAct * N + kAct * T * (s.q_width() + s.kv * (s.dq + s.dv)) / t + kAct * T * s.o_width() / t +
-      (dropout ? N : 0);
-  if (const auto& mla = w.model.mla)  // the two latents and their normalized copies
-    bytes += 2 * kAct * T * (mla->q_lora_rank + mla->kv_lora_rank + mla->qk_rope_head_dim);
-  if (w.attention_kernel == AttentionKernel::unfused) {
+  // Attention block: layer-norm input, QKV-projection input, Q/K/V, the attention output O (kept by a
+  // fused kernel for its backward, and as the output projection's input), the dropout mask after the
+  // projection.
+  double bytes = kAct * N + lin * N + kAct * T * s.o_width() / t + (dropout ? N : 0);
+  if (fp8) bytes += lin * T * s.o_width() / t;  // the projection's own FP8 copy of O
+  const double qkv = kAct * T * (s.q_width() + s.kv * (s.dq + s.dv)) / t;
+  if (const auto& mla = w.model.mla) {
+    // The two latents (with the rotary key part) and their normalized copies, the up-projections' inputs.
+    const double latents = T * (mla->q_lora_rank + mla->kv_lora_rank + mla->qk_rope_head_dim);
+    bytes += (kAct + lin) * latents;
+    // Selective recomputation re-runs the up-projections from the latents instead of keeping Q, K, V
+    // (DeepSeek-V3 §3.3.2).
+    if (w.recompute != Recompute::selective) bytes += qkv;
+  } else {
+    bytes += qkv;
+  }
+  if (!fused) {
     // Scores: softmax output (16 bit), and with attention dropout its 1-byte mask and 16-bit output
     // (Korthikanti's 5as²b); selective recomputation recomputes them instead.
     if (w.recompute != Recompute::selective) bytes += (dropout ? 5.0 : 2.0) * b * s.a * seq * s.s / t;
-  } else {
-    bytes += 4.0 * T * s.a / t;  // fp32 log-sum-exp per query row and head
   }
-  // MLP block: layer-norm input, first projection's input, the activation's input and output, the
-  // dropout mask. SwiGLU keeps gate and up (2·f) and their product.
+  if (fused) bytes += 4.0 * T * s.a / t;  // fp32 log-sum-exp per query row and head
+  // MLP block: layer-norm input, first projection's input, the activation's input and output (the
+  // second projection's input), the dropout mask. SwiGLU keeps gate and up (2·f) and their product.
   const bool swiglu = w.model.activation == Activation::swiglu;
+  // The activation function's input (gate and up under SwiGLU) and its output, the second projection's
+  // input; with fp8_activation_cache the input is kept in FP8 and the output recomputed.
+  const double act_in = w.fp8_activation_cache ? 1.0 : kAct, act_out = w.fp8_activation_cache ? 0.0 : lin;
   double hidden = s.f;  // MLP width per token
   double tokens = T;    // tokens entering the experts (routed copies under MoE)
   if (moe_layer && w.model.moe) {
@@ -68,10 +85,10 @@ double activation_bytes_per_layer(const Scenario& sc, bool moe_layer) {
     hidden = moe.expert_ffn_hidden;
     tokens = T * moe.top_k;
     // Shared experts see every token once.
-    bytes += (swiglu ? 3 : 2) * kAct * T * moe.expert_ffn_hidden * moe.shared_experts / t;
-    bytes += kAct * tokens * s.h / t;  // the dispatched copies of the expert inputs
+    bytes += ((swiglu ? 2 : 1) * act_in + act_out) * T * moe.expert_ffn_hidden * moe.shared_experts / t;
+    bytes += lin * tokens * s.h / t;  // the dispatched copies: the experts' first projection's input
   }
-  bytes += 2 * kAct * N + (swiglu ? 3 : 2) * kAct * tokens * hidden / t + (dropout ? N : 0);
+  bytes += (kAct + lin) * N + ((swiglu ? 2 : 1) * act_in + act_out) * tokens * hidden / t + (dropout ? N : 0);
   return bytes;
 }
 
@@ -79,8 +96,8 @@ double stage_parameters_per_gpu(const Scenario& sc, int stage) {
   const auto& m = sc.workload.model;
   const auto& p = sc.parallelism;
   const auto [dense, moe] = dense_and_moe(sc, stage);
-  double moe_layer = moe > 0 ? layer_parameters(m, true) : 0;
-  if (m.moe && moe > 0) {
+  double moe_layer = m.moe ? layer_parameters(m, true) : 0;
+  if (m.moe) {
     // Routed experts are split across the expert-parallel ranks.
     const Shape s = shape_of(m);
     const double expert = (m.activation == Activation::swiglu ? 3.0 : 2.0) * s.h * m.moe->expert_ffn_hidden;
@@ -89,7 +106,11 @@ double stage_parameters_per_gpu(const Scenario& sc, int stage) {
   double params = (dense * layer_parameters(m, false) + moe * moe_layer) / p.tp;
   const double emb = shape_of(m).V * shape_of(m).h / p.tp;
   if (stage == 0) params += emb;
-  if (stage == p.pp - 1) params += emb + mtp_parameters(m) / p.tp;  // output layer (+ MTP modules)
+  if (stage == p.pp - 1) {
+    // The output layer, and the MTP modules (their transformer layer's experts split like the others).
+    const double mtp_experts = m.moe ? layer_parameters(m, true) - moe_layer : 0.0;
+    params += emb + (mtp_parameters(m) - m.mtp_depth * mtp_experts) / p.tp;
+  }
   if (p.pp == 1 && m.tied_embeddings) params -= emb;
   return params;
 }
@@ -127,7 +148,8 @@ MemoryFootprint stage_memory(const Scenario& sc, int stage) {
   const int m = micro_batches(sc);
   const int v = std::max(1, p.virtual_stages);
   double inflight = std::min<double>(m, pp - stage);
-  if (sched == Schedule::interleaved) inflight *= 1.0 + (pp - 1.0) / (pp * v);
+  if (sched == Schedule::interleaved)
+    inflight = std::min<double>(m, inflight * (1.0 + (pp - 1.0) / (pp * v)));
   if (dualpipe) inflight = std::min<double>(m, pp + 1);
   const auto [dense, moe] = dense_and_moe(sc, stage);
   const double per_mb =

@@ -30,9 +30,10 @@ MoeTraffic moe_traffic(const Scenario& sc, bool dispatch) {
   const double n = t.ep_nodes;
   const double off_node = (n - 1) / n;  // a destination is another node with this probability
   if (t.ep_nodes > 1) {
-    t.fabric_copies = moe.max_nodes_per_token > 0
-                          ? distinct_nodes_per_token(moe.top_k, t.ep_nodes, moe.max_nodes_per_token) * off_node
-                          : moe.top_k * off_node;
+    t.fabric_copies =
+        moe.max_nodes_per_token > 0
+            ? distinct_nodes_per_token(moe.top_k, t.ep_nodes, moe.max_nodes_per_token) * off_node
+            : moe.top_k * off_node;
   }
   // Every routed copy ends on some GPU of its node: delivered locally, or forwarded after the fabric.
   t.nvlink_copies = local > 1 ? moe.top_k * (local - 1.0) / local : 0.0;
@@ -49,7 +50,8 @@ double moe_alltoall_s(const Scenario& sc, const MoeTraffic& t) {
   const Link nv = nvlink(sc.cluster, cal);
   // The node's NICs shared by its GPUs, each sending its own tokens.
   const Link fab = fabric_share(sc.cluster, cal, 1);
-  const double fabric = t.fabric_bytes > 0 ? t.fabric_bytes / fab.busbw_Bps + (t.ep_nodes - 1) * fab.step_latency_s : 0;
+  const double fabric =
+      t.fabric_bytes > 0 ? t.fabric_bytes / fab.busbw_Bps + (t.ep_nodes - 1) * fab.step_latency_s : 0;
   const double local = t.nvlink_bytes > 0 ? t.nvlink_bytes / nv.busbw_Bps + nv.step_latency_s : 0;
   return std::max(fabric, local);
 }

@@ -1,5 +1,6 @@
 #include "models/step/pipeline.h"
 
+#include <algorithm>
 #include <numeric>
 
 namespace trainsite::models {
@@ -43,6 +44,15 @@ std::string pipeline_layers_problem(const Scenario& sc) {
       return std::to_string(L) + " layers cannot fill pp = " + std::to_string(p.pp) +
              " stages (each stage needs at least one layer)";
   return "";
+}
+
+bool splits_into_chunks(const Scenario& sc, int v) {
+  if (v <= 1) return true;
+  const auto layers = stage_layers(sc);
+  if (std::all_of(layers.begin(), layers.end(), [&](int n) { return n % v == 0; })) return true;
+  const auto& p = sc.parallelism;
+  const int L = sc.workload.model.layers;
+  return p.pipeline_layers.empty() && L % p.pp != 0 && (L + 2) % (p.pp * v) == 0;
 }
 
 int layers_on_stage(const Scenario& sc, int stage) {

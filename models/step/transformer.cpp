@@ -34,7 +34,8 @@ double attention_linear_parameters(const ModelSpec& m) {
     // DeepSeek-V2 §2.1: c_q = W_DQ·h (rank q), q = W_UQ·c_q; [c_kv, k_rope] = W_DKV·h (rank kv + rope),
     // [k_nope, v] = W_UKV·c_kv; o = W_O·attention.
     const Mla& a = *m.mla;
-    const double q = a.q_lora_rank > 0 ? s.h * a.q_lora_rank + a.q_lora_rank * s.q_width() : s.h * s.q_width();
+    const double q =
+        a.q_lora_rank > 0 ? s.h * a.q_lora_rank + a.q_lora_rank * s.q_width() : s.h * s.q_width();
     const double kv = s.h * (a.kv_lora_rank + a.qk_rope_head_dim) +
                       a.kv_lora_rank * s.a * (a.qk_nope_head_dim + a.v_head_dim);
     return q + kv + s.o_width() * s.h;
