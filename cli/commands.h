@@ -61,6 +61,7 @@ struct PlanArgs {
   std::string records;                   // --records F: plan each validation record's cluster
   std::vector<int> zeros;                // --zero: ZeRO stages searched (default 0-3)
   std::vector<std::string> recomputes;   // --recompute: none|selective|full searched (default all)
+  std::vector<std::string> schedules;    // --schedule: auto|zero-bubble|dualpipe searched (default all)
   bool allow_derate = false, no_des = false;
   int keep = 8, runner_ups = 3, jobs = 0, des_top = 3;
 };

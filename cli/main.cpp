@@ -114,6 +114,11 @@ int main(int argc, char** argv) {
   plc->add_option("--recompute", pl.recomputes, "recompute modes to search (default none,selective,full)")
       ->delimiter(',')
       ->check(CLI::IsMember({"none", "selective", "full"}));
+  plc->add_option("--schedule", pl.schedules,
+                  "pipeline schedules to search: auto (1F1B, interleaved when faster), zero-bubble, dualpipe "
+                  "(MoE only) (default all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"auto", "zero-bubble", "dualpipe"}));
   plc->add_option("--keep", pl.keep, "best layouts per cluster taken to the site model (default 8)")
       ->check(CLI::Range(1, 1000));
   plc->add_option("--runner-ups", pl.runner_ups, "runner-ups listed per site (default 3)")->check(CLI::Range(0, 50));

@@ -76,8 +76,9 @@ std::string layout_text(const LayoutChoice& l) {
   std::string s = fmt::format("tp {} · pp {} · dp {}", l.tp, l.pp, l.dp);
   if (l.cp > 1) s += fmt::format(" · cp {}", l.cp);
   if (l.ep > 1) s += fmt::format(" · ep {}", l.ep);
-  return s + fmt::format(" · mb {} · v {} · ZeRO {} · recompute {}", l.micro_batch, l.virtual_stages, l.zero,
-                         to_string(l.recompute));
+  s += fmt::format(" · mb {} · v {}", l.micro_batch, l.virtual_stages);
+  if (l.pp > 1) s += " · " + to_string(l.schedule);
+  return s + fmt::format(" · ZeRO {} · recompute {}", l.zero, to_string(l.recompute));
 }
 
 std::string money(double v, const std::string& currency) {
@@ -192,6 +193,13 @@ SearchOptions search_options(const PlanArgs& a) {
       o.recomputes.push_back(r == "none"        ? Recompute::none
                              : r == "selective" ? Recompute::selective
                                                 : Recompute::full);
+  }
+  if (!a.schedules.empty()) {
+    o.schedules.clear();
+    for (const auto& s : a.schedules)
+      o.schedules.push_back(s == "zero-bubble" ? Schedule::zero_bubble
+                            : s == "dualpipe"  ? Schedule::dualpipe
+                                               : Schedule::automatic);
   }
   return o;
 }

@@ -23,9 +23,9 @@ QString layout_text(const models::LayoutChoice& l) {
   QString s = QStringLiteral("tp %1 · pp %2 · dp %3").arg(l.tp).arg(l.pp).arg(l.dp);
   if (l.cp > 1) s += QStringLiteral(" · cp %1").arg(l.cp);
   if (l.ep > 1) s += QStringLiteral(" · ep %1").arg(l.ep);
-  return s + QStringLiteral(" · micro-batch %1 · v %2 · ZeRO %3 · recompute %4")
-                 .arg(l.micro_batch)
-                 .arg(l.virtual_stages)
+  s += QStringLiteral(" · micro-batch %1 · v %2").arg(l.micro_batch).arg(l.virtual_stages);
+  if (l.pp > 1) s += QStringLiteral(" · ") + QString::fromStdString(models::to_string(l.schedule));
+  return s + QStringLiteral(" · ZeRO %1 · recompute %2")
                  .arg(l.zero)
                  .arg(QString::fromStdString(models::to_string(l.recompute)));
 }
@@ -167,6 +167,7 @@ bool PlanPanel::apply(int index, QString* why) {
       {"parallelism.ep", std::to_string(l.ep)},
       {"parallelism.micro_batch", std::to_string(l.micro_batch)},
       {"parallelism.virtual_stages", std::to_string(l.virtual_stages)},
+      {"parallelism.schedule", models::to_string(l.schedule)},
       {"parallelism.zero", std::to_string(l.zero)},
       {"parallelism.sequence_parallel", l.sequence_parallel ? "true" : "false"},
       {"workload.recompute", models::to_string(l.recompute)}};

@@ -45,8 +45,8 @@ struct ClusterJob {
 // A point's identity: same GPU type, size and layout.
 auto key_of(const PlanPoint& p) {
   const auto& l = p.layout;
-  return std::make_tuple(p.gpu, p.nodes, l.tp, l.pp, l.cp, l.ep, l.micro_batch, l.virtual_stages, l.zero,
-                         int(l.recompute));
+  return std::make_tuple(p.gpu, p.nodes, l.tp, l.pp, l.cp, l.ep, l.micro_batch, l.virtual_stages,
+                         int(l.schedule), l.zero, int(l.recompute));
 }
 
 // The site model for one configuration at one site, with the constraints applied.

@@ -6,8 +6,9 @@
 // Search, per GPU type and cluster size:
 //   1. Enumerate layouts: tp inside the NVLink domain (a divisor of the GPUs per node), cp, pp, dp
 //      from the GPU count, ep over dp·cp (MoE), recompute none|selective|full, ZeRO 0..3, every
-//      micro-batch that divides the batch per replica; interleaving is the engine's `auto` (the
-//      degree that is fastest and fits). Candidates are checked with layout_problems().
+//      micro-batch that divides the batch per replica, and the pipeline schedule: 1F1B with the
+//      engine's `auto` interleaving (the degree that is fastest and fits), zero-bubble (ZB-H1) and, for
+//      MoE models, DualPipe (pp even, micro-batches >= pp). Candidates are checked with layout_problems().
 //   2. Bound on memory: the least-memory setting of a (tp, cp, pp, ep) group (the most recompute and
 //      the highest ZeRO stage searched, micro-batch 1) is tried first; if it does not fit, nothing in
 //      the group does. Larger micro-batches stop at the first one that does not fit.
@@ -37,6 +38,8 @@ namespace trainsite::models {
 struct LayoutChoice {
   int tp = 1, pp = 1, dp = 1, cp = 1, ep = 1, micro_batch = 1;
   int virtual_stages = 0;  // 0 = auto (the engine picks); resolved in search results
+  // automatic = 1F1B, interleaved when virtual_stages > 1; resolved in search results (never automatic).
+  Schedule schedule = Schedule::automatic;
   int zero = 0;
   Recompute recompute = Recompute::none;
   bool sequence_parallel = false;
@@ -44,11 +47,11 @@ struct LayoutChoice {
 };
 
 std::string to_string(Recompute r);
-// "tp 8 · pp 16 · dp 8 · cp 1 · ep 1 · mb 1 · v 3 · ZeRO 1 · recompute selective"
+// "tp 8 · pp 16 · dp 8 · cp 1 · ep 1 · mb 1 · v 3 · interleaved · ZeRO 1 · recompute selective"
 std::string describe(const LayoutChoice& l);
 // The scenario's own layout (dp and interleaving resolved from an iteration of it).
 LayoutChoice layout_of(const Scenario& sc, const Iteration& it);
-// Writes the layout into the scenario (parallelism and workload.recompute).
+// Writes the layout into the scenario (parallelism, its schedule, and workload.recompute).
 void apply_layout(Scenario& sc, const LayoutChoice& l);
 
 // Lower bound on the analytic step time of a layout: m × (forward + backward compute of one
@@ -81,6 +84,10 @@ struct SearchOptions {
   // The software choices searched (e.g. only what an older stack had: ZeRO 0, full recompute).
   std::vector<int> zeros{0, 1, 2, 3};
   std::vector<Recompute> recomputes{Recompute::none, Recompute::selective, Recompute::full};
+  // Pipeline schedules searched where pp > 1: automatic (1F1B or interleaved 1F1B, whichever the engine
+  // finds faster), zero_bubble, and dualpipe for MoE models only (where its all-to-all overlap is the
+  // point) with an even pp and at least pp micro-batches.
+  std::vector<Schedule> schedules{Schedule::automatic, Schedule::zero_bubble, Schedule::dualpipe};
 };
 
 struct LayoutSearch {

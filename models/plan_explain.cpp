@@ -130,9 +130,11 @@ std::vector<PlanBound> step_bounds(const PlanPoint& b, const Scenario& cluster_s
          str("tp %d inside the NVLink domain: TP/CP communication %.1f%% of the step", l.tp, 100 * tp)});
   const double bubble = (it.pp_bubble_s + it.pp_comm_s) / t;
   if (l.pp > 1)
-    out.push_back({"bubble", bubble,
-                   str("pp %d with %d micro-batches and %d virtual stages: bubble + p2p %.1f%% of the step",
-                       l.pp, it.micro_batches, it.virtual_stages, 100 * bubble)});
+    out.push_back(
+        {"bubble", bubble,
+         str("pp %d (%s) with %d micro-batches and %d virtual stages: bubble + p2p %.1f%% of the "
+             "step",
+             l.pp, to_string(it.schedule).c_str(), it.micro_batches, it.virtual_stages, 100 * bubble)});
   const double dp = it.dp_comm_s / t;
   if (l.dp > 1)
     out.push_back({"dp_fabric", dp,

@@ -19,10 +19,11 @@ std::string to_string(Recompute r) {
 }
 
 std::string describe(const LayoutChoice& l) {
-  char buf[200];
+  char buf[240];
   std::snprintf(buf, sizeof buf,
-                "tp %d · pp %d · dp %d · cp %d · ep %d · mb %d · v %d · ZeRO %d · recompute %s", l.tp, l.pp,
-                l.dp, l.cp, l.ep, l.micro_batch, l.virtual_stages, l.zero, to_string(l.recompute).c_str());
+                "tp %d · pp %d · dp %d · cp %d · ep %d · mb %d · v %d · %s · ZeRO %d · recompute %s", l.tp,
+                l.pp, l.dp, l.cp, l.ep, l.micro_batch, l.virtual_stages, to_string(l.schedule).c_str(),
+                l.zero, to_string(l.recompute).c_str());
   return buf;
 }
 
@@ -36,6 +37,7 @@ LayoutChoice layout_of(const Scenario& sc, const Iteration& it) {
   l.ep = p.ep;
   l.micro_batch = p.micro_batch;
   l.virtual_stages = it.virtual_stages;
+  l.schedule = it.schedule;
   l.zero = p.zero;
   l.recompute = sc.workload.recompute;
   l.sequence_parallel = p.sequence_parallel;
@@ -51,6 +53,7 @@ void apply_layout(Scenario& sc, const LayoutChoice& l) {
   p.ep = l.ep;
   p.micro_batch = l.micro_batch;
   p.virtual_stages = l.virtual_stages;
+  p.schedule = l.schedule;
   p.zero = l.zero;
   p.sequence_parallel = l.sequence_parallel;
   sc.workload.recompute = l.recompute;
@@ -98,6 +101,18 @@ struct Pending {
 // Evaluated in fixed-size chunks so that what is pruned does not depend on the number of threads.
 constexpr size_t kChunk = 32;
 
+// The schedules searched for a pipeline of `pp` stages: one (1F1B, interleaving left to the engine)
+// without a pipeline; zero-bubble where pp > 1; DualPipe only for MoE models on an even pp.
+std::vector<Schedule> schedules_for(const std::vector<Schedule>& asked, int pp, bool moe) {
+  if (pp <= 1) return {Schedule::automatic};
+  std::vector<Schedule> out;
+  for (const Schedule s : asked) {
+    if (s == Schedule::dualpipe && (!moe || pp % 2 != 0)) continue;
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
+}
+
 }  // namespace
 
 LayoutSearch search_layouts(const Scenario& sc_in, const SearchOptions& o) {
@@ -129,11 +144,16 @@ LayoutSearch search_layouts(const Scenario& sc_in, const SearchOptions& o) {
         const int dp = int(gpus / (long(tp) * cp * pp));
         const std::vector<int> eps = m.moe ? divisors(long(dp) * cp, m.moe->experts) : std::vector<int>{1};
         const std::vector<int> mbs = batch % dp == 0 ? divisors(batch / dp, batch / dp) : std::vector<int>{1};
+        const std::vector<Schedule> scheds = schedules_for(o.schedules, pp, m.moe.has_value());
         for (int ep : eps) {
-          const long group = long(recomputes.size()) * long(zeros.size()) * long(mbs.size());
+          const long group =
+              long(recomputes.size()) * long(zeros.size()) * long(mbs.size()) * long(scheds.size());
           n.searched += group;
-          // The least-memory setting of the group: most recompute, highest ZeRO stage, micro-batch 1.
-          LayoutChoice l{tp, pp, dp, cp, ep, 1, 0, least_zero, least_recompute, sp && tp > 1};
+          if (scheds.empty()) continue;  // none of the schedules asked for can run this pp
+          // The least-memory setting of the group: most recompute, highest ZeRO stage, micro-batch 1,
+          // 1F1B without interleaving (zero-bubble holds as much, DualPipe more: models/step/memory.h).
+          LayoutChoice l{tp,          pp, dp, cp, ep, 1, 0, Schedule::automatic, least_zero, least_recompute,
+                         sp && tp > 1};
           apply_layout(s, l);
           s.parallelism.virtual_stages = 1;
           const auto problems = layout_problems(s);
@@ -147,18 +167,38 @@ LayoutSearch search_layouts(const Scenario& sc_in, const SearchOptions& o) {
                 l.recompute = rc;
                 l.zero = z;
                 l.micro_batch = mbs[i];
+                l.schedule = Schedule::automatic;
                 apply_layout(s, l);
                 s.parallelism.virtual_stages = 1;
                 const auto pr = layout_problems(s);
                 if (has_memory_problem(pr)) {  // larger micro-batches hold more activations
-                  n.memory += long(mbs.size() - i);
+                  n.memory += long(mbs.size() - i) * long(scheds.size());
                   break;
                 }
                 if (!pr.empty()) {
-                  ++n.layout_rules;
+                  n.layout_rules += long(scheds.size());
                   continue;
                 }
-                pending.push_back({l, step_lower_bound_s(s), long(pending.size())});
+                const double bound = step_lower_bound_s(s);  // the stage work does not depend on the schedule
+                for (const Schedule sched : scheds) {
+                  l.schedule = sched;
+                  // Zero-bubble (ZB-H1) has 1F1B's rules and peak memory (models/step/memory.h), checked
+                  // above; DualPipe has rules of its own and holds more.
+                  if (sched == Schedule::dualpipe) {
+                    if (micro_batches(s) < pp) {  // DualPipe's pipeline never fills
+                      ++n.layout_rules;
+                      continue;
+                    }
+                    apply_layout(s, l);
+                    s.parallelism.virtual_stages = 1;
+                    const auto ps = layout_problems(s);
+                    if (!ps.empty()) {
+                      ++(has_memory_problem(ps) ? n.memory : n.layout_rules);
+                      continue;
+                    }
+                  }
+                  pending.push_back({l, bound, long(pending.size())});
+                }
               }
         }
       }
@@ -206,11 +246,13 @@ LayoutSearch search_layouts(const Scenario& sc_in, const SearchOptions& o) {
       const Pending& p = pending[start + i];
       Scenario t = base;
       apply_layout(t, p.layout);
-      t.parallelism.virtual_stages = 0;  // auto: the fastest interleaving that fits
+      // auto: the fastest interleaving that fits; zero-bubble and DualPipe run one chunk per stage.
+      t.parallelism.virtual_stages = p.layout.schedule == Schedule::automatic ? 0 : 1;
       Done d;
       d.c.iteration = analytic_iteration(t);
       d.c.layout = p.layout;
       d.c.layout.virtual_stages = d.c.iteration.virtual_stages;
+      d.c.layout.schedule = d.c.iteration.schedule;
       t.parallelism.virtual_stages = d.c.layout.virtual_stages;
       d.c.memory_GB = memory_per_gpu(t).total_GB();
       d.c.lower_bound_s = p.bound;

@@ -12,6 +12,7 @@ Json layout_to_json(const LayoutChoice& l) {
           {"ep", l.ep},
           {"micro_batch", l.micro_batch},
           {"virtual_stages", l.virtual_stages},
+          {"schedule", to_string(l.schedule)},
           {"zero", l.zero},
           {"recompute", to_string(l.recompute)},
           {"sequence_parallel", l.sequence_parallel}};

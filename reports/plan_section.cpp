@@ -11,9 +11,10 @@ using namespace trainsite::models;
 namespace {
 
 std::string layout_text(const LayoutChoice& l) {
-  return fmt::format("tp {} · pp {} · dp {}{}{} · mb {} · v {} · ZeRO {} · {}", l.tp, l.pp, l.dp,
+  return fmt::format("tp {} · pp {} · dp {}{}{} · mb {} · v {}{} · ZeRO {} · {}", l.tp, l.pp, l.dp,
                      l.cp > 1 ? fmt::format(" · cp {}", l.cp) : "",
-                     l.ep > 1 ? fmt::format(" · ep {}", l.ep) : "", l.micro_batch, l.virtual_stages, l.zero,
+                     l.ep > 1 ? fmt::format(" · ep {}", l.ep) : "", l.micro_batch, l.virtual_stages,
+                     l.pp > 1 ? " · " + to_string(l.schedule) : "", l.zero,
                      "recompute " + to_string(l.recompute));
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tests/cli/run_trainsite.h"
 
@@ -84,6 +85,26 @@ TEST(PlanCli, TableNamesTheBoundsAndRunnerUps) {
   EXPECT_NE(r.out.find("runner-ups:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Pareto front"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("vs the scenario"), std::string::npos) << r.out;
+}
+
+TEST(PlanCli, LayoutsCarryTheirPipelineSchedule) {
+  // Every layout in the JSON names its schedule; --schedule auto keeps the search to 1F1B and
+  // interleaved 1F1B; a schedule that does not exist is bad input.
+  const std::string s = "scenarios/library/small-16gpu.yaml --no-des --nodes 2,4";
+  for (const auto& [args, allowed] :
+       {std::pair<std::string, std::set<std::string>>{s, {"1f1b", "interleaved", "zero-bubble"}},
+        std::pair<std::string, std::set<std::string>>{s + " --schedule auto", {"1f1b", "interleaved"}}}) {
+    const json doc = plan_json(args);
+    ASSERT_FALSE(doc["plans"].empty()) << args;
+    for (const auto& p : doc["plans"]) {
+      ASSERT_TRUE(p["best"].is_object()) << p.dump();
+      EXPECT_TRUE(allowed.count(p["best"]["layout"]["schedule"].get<std::string>()))
+          << args << p["best"].dump();
+      for (const auto& ru : p["runner_ups"])
+        EXPECT_TRUE(allowed.count(ru["layout"]["schedule"].get<std::string>())) << args << ru.dump();
+    }
+  }
+  EXPECT_EQ(run_trainsite("plan " + s + " --schedule pipedream").rc, 2);
 }
 
 TEST(PlanCli, RecordsModeMatchesOrBeatsEverySc21Layout) {

@@ -295,9 +295,15 @@ TEST(Validate, NoDataMeansEveryShippedSet) {
     for (size_t pos = 0; (pos = yaml.find("- id:", pos)) != std::string::npos; ++pos) ++ids;
     EXPECT_EQ(j["sets"][i].at("name"), files[i].stem().string());
     EXPECT_EQ(j["sets"][i].at("records"), ids) << files[i];
+    // Every shipped record is predicted: none comes back unsupported (issue 14).
+    EXPECT_EQ(j["sets"][i].at("unsupported"), 0) << files[i];
+    EXPECT_EQ(j["sets"][i].at("predicted"), ids) << files[i];
     total += ids;
   }
   EXPECT_EQ(j.at("records").size(), total);
+  EXPECT_EQ(j.at("unsupported_records"), 0);
+  for (const auto& rec : j.at("records"))
+    EXPECT_TRUE(rec.at("predicted").is_number()) << rec.at("id") << ": " << rec.value("reason", "");
 }
 
 TEST(Validate, ADirectoryWithoutYamlIsBadInput) {

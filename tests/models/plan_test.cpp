@@ -53,13 +53,17 @@ TEST(PlanSearch, EverySc21RecordIsMatchedOrBeatenUnderTheSameModel) {
     ASSERT_FALSE(s.best.empty()) << r.id;
     EXPECT_LE(s.best.front().iteration.step_time_s, published * (1 + kSame)) << r.id;
     EXPECT_GT(s.counts.evaluated, 0) << r.id;
-    // Restricted to the 2021 stack's software (no distributed optimizer, full recompute), the layout
-    // alone still matches or beats the published one.
-    const LayoutSearch same =
-        search_layouts(*r.scenario, {.keep = 1, .jobs = 2, .zeros = {0}, .recomputes = {Recompute::full}});
+    // Restricted to the 2021 stack's software (no distributed optimizer, full recompute, 1F1B or
+    // interleaved 1F1B), the layout alone still matches or beats the published one.
+    const LayoutSearch same = search_layouts(*r.scenario, {.keep = 1,
+                                                           .jobs = 2,
+                                                           .zeros = {0},
+                                                           .recomputes = {Recompute::full},
+                                                           .schedules = {Schedule::automatic}});
     ASSERT_FALSE(same.best.empty()) << r.id;
     EXPECT_EQ(same.best.front().layout.zero, 0);
     EXPECT_EQ(same.best.front().layout.recompute, Recompute::full);
+    EXPECT_NE(same.best.front().layout.schedule, Schedule::zero_bubble);
     EXPECT_LE(same.best.front().iteration.step_time_s, published * (1 + kSame)) << r.id;
     EXPECT_GE(same.best.front().iteration.step_time_s, s.best.front().iteration.step_time_s) << r.id;
   }
@@ -92,6 +96,74 @@ TEST(PlanSearch, EveryResultIsAValidLayoutInsideTheNvlinkDomain) {
   }
   for (size_t i = 1; i < s.best.size(); ++i)
     EXPECT_LE(s.best[i - 1].iteration.step_time_s, s.best[i].iteration.step_time_s);
+}
+
+TEST(PlanSearch, TheScheduleIsSearchedAndCarriedByTheLayout) {
+  const LayoutSearch all = search_layouts(a800(), {.keep = 40, .jobs = 2});
+  const LayoutSearch one_f_one_b =
+      search_layouts(a800(), {.keep = 40, .jobs = 2, .schedules = {Schedule::automatic}});
+  const LayoutSearch zb =
+      search_layouts(a800(), {.keep = 40, .jobs = 2, .schedules = {Schedule::zero_bubble}});
+  ASSERT_FALSE(all.best.empty());
+  ASSERT_FALSE(one_f_one_b.best.empty());
+  ASSERT_FALSE(zb.best.empty());
+  // More schedules: more candidates, and a best layout at least as fast as either restriction's.
+  EXPECT_GT(all.counts.searched, one_f_one_b.counts.searched);
+  EXPECT_LE(all.best.front().iteration.step_time_s,
+            one_f_one_b.best.front().iteration.step_time_s * (1 + kSame));
+  EXPECT_LE(all.best.front().iteration.step_time_s, zb.best.front().iteration.step_time_s * (1 + kSame));
+  for (const auto& c : one_f_one_b.best) {
+    // Resolved: 1F1B, or interleaved when the engine chose v > 1.
+    EXPECT_EQ(c.layout.schedule, c.layout.virtual_stages > 1 ? Schedule::interleaved : Schedule::one_f_one_b)
+        << describe(c.layout);
+  }
+  for (const auto& c : zb.best) {
+    if (c.layout.pp == 1) continue;  // no pipeline, no schedule to choose
+    EXPECT_EQ(c.layout.schedule, Schedule::zero_bubble) << describe(c.layout);
+    EXPECT_EQ(c.layout.virtual_stages, 1);
+  }
+  // GPT-3 is dense: DualPipe is not searched for it.
+  for (const auto& c : all.best) EXPECT_NE(c.layout.schedule, Schedule::dualpipe) << describe(c.layout);
+  // The layout round-trips through the scenario: apply_layout then layout_of gives it back, and the
+  // engine's step for it is the one the search reported.
+  for (const auto& c : all.best) {
+    Scenario sc = a800();
+    apply_layout(sc, c.layout);
+    const Iteration it = analytic_iteration(sc);
+    EXPECT_EQ(layout_of(sc, it), c.layout) << describe(c.layout);
+    EXPECT_DOUBLE_EQ(it.step_time_s, c.iteration.step_time_s);
+  }
+}
+
+TEST(PlanSearch, DualPipeOnlyForMoeWithAnEvenPipelineThatFills) {
+  // Mixtral 8x7B on 2 × 8 H100 (the small scenario's cluster, read without its layout checks). Every
+  // DualPipe candidate has an even pp >= 2, at least pp micro-batches (an even number of them) and one
+  // chunk per stage.
+  const Scenario sc = scenarios::load_scenario(
+      std::string(TRAINSITE_SOURCE_DIR) + "/scenarios/library/small-16gpu.yaml", catalog(),
+      {data_dir(),
+       {"workload.model=mixtral-8x7b", "cluster.gpu=H100-SXM5-80GB", "workload.global_batch=64"},
+       false,
+       true});
+  ASSERT_TRUE(sc.workload.model.moe);
+  const LayoutSearch s =
+      search_layouts(sc, {.keep = 1000000, .jobs = 2, .zeros = {1}, .recomputes = {Recompute::full}});
+  ASSERT_FALSE(s.best.empty());
+  int dualpipe = 0;
+  for (const auto& c : s.best) {
+    if (c.layout.schedule != Schedule::dualpipe) continue;
+    ++dualpipe;
+    SCOPED_TRACE(describe(c.layout));
+    EXPECT_EQ(c.layout.pp % 2, 0);
+    EXPECT_GE(c.layout.pp, 2);
+    EXPECT_GE(c.iteration.micro_batches, c.layout.pp);
+    EXPECT_EQ(c.iteration.micro_batches % 2, 0);
+    EXPECT_EQ(c.layout.virtual_stages, 1);
+    Scenario t = sc;
+    apply_layout(t, c.layout);
+    EXPECT_TRUE(layout_problems(t).empty());
+  }
+  EXPECT_GT(dualpipe, 0);
 }
 
 TEST(PlanSearch, StepLowerBoundNeverExceedsTheEngine) {

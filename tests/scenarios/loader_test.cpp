@@ -10,6 +10,8 @@
 #include <fstream>
 #include <map>
 
+#include "models/estimate.h"
+#include "models/step/pipeline.h"
 #include "models/step/transformer.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/errors.h"
@@ -244,6 +246,140 @@ TEST_F(Loader, OverrideErrorsNameTheField) {
     EXPECT_NE(std::string(e.what()).find("did you mean 'tp'?"), std::string::npos) << e.what();
   }
   EXPECT_THROW(load({"no-equals-sign"}), InputError);
+}
+
+TEST_F(Loader, PipelineLayersListMustMatchTheModelAndThePipeline) {
+  // GPT-3 (96 layers) on pp 16; the list goes on a new line 16 after sequence_parallel.
+  auto with_list = [&](const std::string& list) {
+    write({{15, "  sequence_parallel: true\n  pipeline_layers: " + list}});
+  };
+  with_list("[48, 48]");
+  expect_error(16, 3, "parallelism.pipeline_layers", "lists 2 stages but pp = 16");
+  with_list("[6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5]");  // 95
+  expect_error(16, 3, "parallelism.pipeline_layers", "the stages hold 95 layers but the model has 96");
+  with_list("[0, 12, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]");  // 96, but stage 0 is empty
+  expect_error(16, 3, "parallelism.pipeline_layers", "stage 0 holds no layer");
+  with_list("[6, six]");
+  expect_error(16, 3, "parallelism.pipeline_layers", "entry 1 ('six') is not an integer");
+  with_list("7");
+  expect_error(16, 3, "parallelism.pipeline_layers", "expected a list of layers per stage");
+  // A consistent list is taken as written.
+  with_list("[5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7]");
+  const models::Scenario sc = load();
+  ASSERT_EQ(sc.parallelism.pipeline_layers.size(), 16u);
+  EXPECT_EQ(sc.parallelism.pipeline_layers.front(), 5);
+  EXPECT_EQ(sc.parallelism.pipeline_layers.back(), 7);
+}
+
+TEST_F(Loader, UnevenLayersAreAcceptedWithoutAList) {
+  // 96 layers on pp 12 would be 8 each; on pp 10 they do not divide and Megatron's split applies:
+  // 98 slots / 10 = 9 rem 8 → 9, 10 × 8, 9 → 8, 10 × 8, 8. tp 8 · pp 10 does not divide 1024 GPUs, so
+  // 80 nodes (640 GPUs, dp 8).
+  write({{11, "  pp: 10"}, {18, "  nodes: 80"}});
+  const models::Scenario sc = load();
+  EXPECT_EQ(sc.parallelism.pp, 10);
+  EXPECT_TRUE(sc.parallelism.pipeline_layers.empty());
+  const std::vector<int> expected = {8, 10, 10, 10, 10, 10, 10, 10, 10, 8};
+  EXPECT_EQ(models::stage_layers(sc), expected);
+}
+
+// A scenario without software keys (a planner's plain description of the job), one key per line:
+// 1 schema, 2 name, 3 workload:, 4 model, 5 precision, 6 parallelism:, 7 tp, 8 pp, 9 cluster:, 10 gpu,
+// 11 nodes, 12 sites, then `extra`.
+std::string bare(const std::string& model, const std::string& gpu, int nodes, int tp, int pp,
+                 const std::string& extra = "") {
+  return "schema: trainsite/v1\nname: bare\nworkload:\n  model: " + model +
+         "\n  precision: bf16\nparallelism:\n  tp: " + std::to_string(tp) + "\n  pp: " + std::to_string(pp) +
+         "\ncluster:\n  gpu: " + gpu + "\n  nodes: " + std::to_string(nodes) + "\nsites: [ulanqab]\n" + extra;
+}
+
+// `text` with the first `from` replaced by `to`.
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  if (at == std::string::npos) throw std::runtime_error("no '" + from + "' in the test scenario");
+  return text.replace(at, from.size(), to);
+}
+
+TEST_F(Loader, DefaultStackIsTodaysForTheGpuGeneration) {
+  // data/software.yaml: default megatron-core-2024 (selective recompute, distributed optimizer = ZeRO 1,
+  // sequence parallelism when tp > 1, gradient-reduce overlap, no dropout, Transformer Engine's fused
+  // attention: FlashAttention-2 class on Ampere, FlashAttention-3 class on Hopper).
+  write_text(bare("gpt3-175b", "A800-SXM4-80GB", 128, 8, 16));
+  const models::Scenario a800 = load();
+  EXPECT_EQ(a800.software_stack, "megatron-core-2024");
+  EXPECT_EQ(a800.workload.recompute, models::Recompute::selective);
+  EXPECT_EQ(a800.workload.attention_kernel, models::AttentionKernel::fa2);
+  EXPECT_TRUE(a800.workload.flash_attention);
+  EXPECT_EQ(a800.workload.dropout, 0.0);
+  EXPECT_EQ(a800.parallelism.zero, 1);
+  EXPECT_TRUE(a800.parallelism.sequence_parallel);
+  EXPECT_TRUE(a800.parallelism.overlap_grad_reduce);
+  write_text(bare("gpt3-175b", "H800-SXM5-80GB", 128, 8, 16));
+  EXPECT_EQ(load().workload.attention_kernel, models::AttentionKernel::fa3);
+  // Sequence parallelism only where tp > 1 (Megatron refuses it otherwise).
+  write_text(bare("megatron-1.7b", "A100-SXM4-80GB", 2, 1, 1));
+  EXPECT_FALSE(load().parallelism.sequence_parallel);
+}
+
+TEST_F(Loader, ExplicitKeyBeatsTheSoftwareBlockWhichBeatsThePreset) {
+  // The preset alone: megatron-2021 is SC21's stack (full recompute, unfused attention, dropout 0.1,
+  // no sequence parallelism, no distributed optimizer, no overlap).
+  write_text(bare("gpt3-175b", "A800-SXM4-80GB", 128, 8, 16, "software: {stack: megatron-2021}\n"));
+  const models::Scenario preset = load();
+  EXPECT_EQ(preset.software_stack, "megatron-2021");
+  EXPECT_EQ(preset.workload.recompute, models::Recompute::full);
+  EXPECT_EQ(preset.workload.attention_kernel, models::AttentionKernel::unfused);
+  EXPECT_FALSE(preset.workload.flash_attention);
+  EXPECT_DOUBLE_EQ(preset.workload.dropout, 0.1);
+  EXPECT_FALSE(preset.parallelism.sequence_parallel);
+  EXPECT_EQ(preset.parallelism.zero, 0);
+  EXPECT_FALSE(preset.parallelism.overlap_grad_reduce);
+  // A setting in the software: block beats the preset; the rest still come from the preset.
+  write_text(bare("gpt3-175b", "A800-SXM4-80GB", 128, 8, 16,
+                  "software: {stack: megatron-2021, recompute: selective, zero: 1}\n"));
+  const models::Scenario block = load();
+  EXPECT_EQ(block.workload.recompute, models::Recompute::selective);
+  EXPECT_EQ(block.parallelism.zero, 1);
+  EXPECT_EQ(block.workload.attention_kernel, models::AttentionKernel::unfused);
+  EXPECT_DOUBLE_EQ(block.workload.dropout, 0.1);
+  // The key itself under workload:/parallelism: beats both.
+  std::string text = bare("gpt3-175b", "A800-SXM4-80GB", 128, 8, 16,
+                          "software: {stack: megatron-2021, recompute: selective, zero: 1}\n");
+  text = replaced(text, "  precision: bf16\n", "  precision: bf16\n  recompute: full\n  dropout: 0\n");
+  text = replaced(text, "  pp: 16\n", "  pp: 16\n  zero: 2\n");
+  write_text(text);
+  const models::Scenario expl = load();
+  EXPECT_EQ(expl.workload.recompute, models::Recompute::full);
+  EXPECT_EQ(expl.parallelism.zero, 2);
+  EXPECT_EQ(expl.workload.dropout, 0.0);
+  EXPECT_EQ(expl.software_stack, "megatron-2021");
+  // flash_attention: false given explicitly keeps the default stack's fused kernel out.
+  write_text(replaced(bare("gpt3-175b", "A800-SXM4-80GB", 128, 8, 16), "  precision: bf16\n",
+                      "  precision: bf16\n  flash_attention: false\n"));
+  EXPECT_EQ(load().workload.attention_kernel, models::AttentionKernel::unfused);
+}
+
+TEST_F(Loader, UnknownSoftwareStackSuggestsTheClosest) {
+  // software: on line 13, stack: on line 14.
+  write_text(bare("gpt3-175b", "A800-SXM4-80GB", 128, 8, 16, "software:\n  stack: megatron-2020\n"));
+  expect_error(14, 3, "software.stack",
+               "unknown software stack 'megatron-2020' (did you mean 'megatron-2021'?)");
+}
+
+TEST_F(Loader, BareGpt3Fp8On128H100GetsAnAnswer) {
+  // Issue 14: GPT-3 175B in FP8 on 16 × 8 H100, tp 4 · pp 8 (dp 4), no software keys. Under the 2021
+  // stack's defaults this was "does not fit"; with the default stack (ZeRO 1, selective recompute, FA3,
+  // sequence parallelism) it loads (the loader's memory check passes) and estimates.
+  write_text(replaced(bare("gpt3-175b", "H100-SXM5-80GB", 16, 4, 8), "precision: bf16", "precision: fp8"));
+  models::Scenario sc;
+  ASSERT_NO_THROW(sc = load());
+  EXPECT_EQ(sc.software_stack, "megatron-core-2024");
+  EXPECT_EQ(sc.cluster.gpus(), 128);
+  const models::Result r = models::estimate(sc);
+  EXPECT_TRUE(r.memory.fits(sc.cluster.gpu)) << r.memory.total_GB() << " GB";
+  EXPECT_GT(r.iteration.step_time_s, 0);
+  ASSERT_FALSE(r.sites.empty());
+  EXPECT_GT(r.sites.front().wall_clock_days, 0);
 }
 
 TEST(LoaderLibrary, EveryShippedScenarioLoads) {

@@ -164,5 +164,71 @@ TEST(Iteration, EstimateReportsMemoryOfTheResolvedInterleaving) {
             memory_per_gpu(library(kA800, {"parallelism.virtual_stages=1"})).activations_GB);
 }
 
+TEST(Iteration, ScheduleBubblesAreThePublishedFormulas) {
+  // p = 16 stages, F = 1, B = 2 (full backward), W = 0.8 (its weight-gradient part), v = 2 chunks:
+  //   1F1B (Narayanan et al., SC21 §2.2)       (p − 1)(F + B)          = 15 · 3            = 45
+  //   interleaved (SC21 §2.2.1)                (p − 1)(F + B)/v        = 45 / 2            = 22.5
+  //   ZB-H1 (Qi et al., ICLR 2024)             (p − 1)(F + B − 2W)     = 15 · 1.4          = 21
+  //   DualPipe (DeepSeek-V3 §3.2.1, Table 2)   (p/2 − 1)(F&B + B − 3W) = 7 · (3 + 2 − 2.4) = 18.2
+  // B is the full backward, as in DeepSeek-V3's Table 2 (Qi et al. write ZB-H1 as (p − 1)(F + B' − W) with
+  // B' = B − W the input-gradient part alone: the same number). F&B, a forward and a backward chunk run
+  // together, is taken as F + B (the overlap hides communication, not computation).
+  const double F = 1, B = 2, W = 0.8;
+  EXPECT_DOUBLE_EQ(pipeline_bubble_s(Schedule::one_f_one_b, 16, 1, F, B, W), 45.0);
+  EXPECT_DOUBLE_EQ(pipeline_bubble_s(Schedule::automatic, 16, 1, F, B, W), 45.0);
+  EXPECT_DOUBLE_EQ(pipeline_bubble_s(Schedule::interleaved, 16, 2, F, B, W), 22.5);
+  EXPECT_NEAR(pipeline_bubble_s(Schedule::zero_bubble, 16, 1, F, B, W), 21.0, 1e-12);
+  EXPECT_NEAR(pipeline_bubble_s(Schedule::dualpipe, 16, 1, F, B, W), 18.2, 1e-12);
+  // One stage has no bubble; DualPipe on 2 stages (p/2 − 1 = 0) has none either.
+  for (Schedule s : {Schedule::one_f_one_b, Schedule::interleaved, Schedule::zero_bubble, Schedule::dualpipe})
+    EXPECT_EQ(pipeline_bubble_s(s, 1, 1, F, B, W), 0.0);
+  EXPECT_EQ(pipeline_bubble_s(Schedule::dualpipe, 2, 1, F, B, W), 0.0);
+  // A weight-gradient part over half of F + B would make ZB-H1's formula negative: no bubble is left.
+  EXPECT_EQ(pipeline_bubble_s(Schedule::zero_bubble, 16, 1, 1, 2, 1.6), 0.0);
+  EXPECT_EQ(to_string(Schedule::zero_bubble), "zero-bubble");
+  EXPECT_EQ(to_string(Schedule::dualpipe), "dualpipe");
+}
+
+TEST(Iteration, EachScheduleScalesTheFillAndDrainByItsFormula) {
+  // The iteration applies the formula to the slowest stage's per-micro-batch times (F + B = its total
+  // plus one send/recv, W = its weight-gradient GEMMs) and scales 1F1B's fill and drain (the other
+  // stages' times) by sched / 1F1B, so each schedule's bubble over 1F1B's is exactly its formula's
+  // ratio. GPT-3 on 1,024 A800: p = 16, 192 micro-batches (even, as DualPipe needs).
+  const Iteration one = analytic_iteration(library(kA800, {"parallelism.virtual_stages=1"}));
+  ASSERT_EQ(one.schedule, Schedule::one_f_one_b);
+  const StageWork& slow = one.slowest();
+  const double per_mb = slow.total() + one.p2p_per_microbatch_s;
+  const double F = per_mb * slow.fwd_compute_s / slow.compute(), B = per_mb - F, W = slow.wgrad_s;
+  ASSERT_GT(W, 0);
+  ASSERT_LT(2 * W, F + B);
+  const double base = pipeline_bubble_s(Schedule::one_f_one_b, 16, 1, F, B, W);
+  for (const auto& [name, sched] : {std::pair<std::string, Schedule>{"zero-bubble", Schedule::zero_bubble},
+                                    std::pair<std::string, Schedule>{"dualpipe", Schedule::dualpipe}}) {
+    SCOPED_TRACE(name);
+    const Iteration it =
+        analytic_iteration(library(kA800, {"parallelism.virtual_stages=1", "parallelism.schedule=" + name}));
+    EXPECT_EQ(it.schedule, sched);
+    EXPECT_EQ(it.virtual_stages, 1);
+    ASSERT_EQ(it.slowest_stage, one.slowest_stage);
+    EXPECT_DOUBLE_EQ(it.stages[3].total(), one.stages[3].total());  // the schedule does not change the work
+    const double ratio = pipeline_bubble_s(sched, 16, 1, F, B, W) / base;
+    EXPECT_NEAR(it.pp_bubble_s, one.pp_bubble_s * ratio, 1e-9 * one.pp_bubble_s);
+    // Idle share for equal stages: sched / (sched + m·(F + B)).
+    const double sched_s = pipeline_bubble_s(sched, 16, 1, F, B, W);
+    EXPECT_NEAR(it.bubble_fraction, sched_s / (sched_s + 192 * per_mb), 1e-12);
+    EXPECT_LT(it.pp_bubble_s, one.pp_bubble_s);
+  }
+  // ZB-H1: (F + B − 2W)/(F + B) of 1F1B's bubble; DualPipe: (p/2 − 1)(F + 2B − 3W) / ((p − 1)(F + B)).
+  const Iteration zb = analytic_iteration(
+      library(kA800, {"parallelism.virtual_stages=1", "parallelism.schedule=zero-bubble"}));
+  EXPECT_NEAR(zb.pp_bubble_s / one.pp_bubble_s, (F + B - 2 * W) / (F + B), 1e-9);
+  const Iteration dp =
+      analytic_iteration(library(kA800, {"parallelism.virtual_stages=1", "parallelism.schedule=dualpipe"}));
+  EXPECT_NEAR(dp.pp_bubble_s / one.pp_bubble_s, 7 * (F + 2 * B - 3 * W) / (15 * (F + B)), 1e-9);
+  // DualPipe hides the pipeline send/recv behind the other direction's computation.
+  EXPECT_GT(one.pp_comm_s, 0);
+  EXPECT_EQ(dp.pp_comm_s, 0);
+}
+
 }  // namespace
 }  // namespace trainsite::models

@@ -111,5 +111,72 @@ TEST(Transformer, MixtralForwardUsesTopKExperts) {
   EXPECT_NEAR(forward_flops_per_sequence(m).linear, m.layers * (attn_linear + mlp), 1e-9 * m.layers * mlp);
 }
 
+// DeepSeek-V3 (DeepSeek-AI, "DeepSeek-V3 Technical Report", arXiv 2412.19437, Dec 2024, §4.2 and the
+// released config.json): h = 7168, 128 heads, MLA with q rank 1536, KV rank 512, 128 + 64 (rotary) dims
+// per query/key head, 128 per value head; 61 layers, the first 3 dense (FFN 18432), then 1 shared + 256
+// routed SwiGLU experts of width 2048, top-8; untied vocabulary 129,280; s = 4096.
+TEST(Transformer, DeepSeekV3MlaAttentionParametersByHand) {
+  // Query: W_DQ 7168·1536 = 11,010,048 + W_UQ 1536·128·192 = 37,748,736 → 48,758,784.
+  // Key/value: W_DKV 7168·(512 + 64) = 4,128,768 + W_UKV 512·128·(128 + 128) = 16,777,216 → 20,905,984.
+  // Output: 128·128·7168 = 117,440,512. Sum 187,105,280 (an MHA block of the same width, 4h², would
+  // hold 205,520,896).
+  const ModelSpec& m = preset("deepseek-v3");
+  ASSERT_TRUE(m.mla.has_value());
+  EXPECT_DOUBLE_EQ(attention_linear_parameters(m), 187105280.0);
+  const Shape s = shape_of(m);
+  EXPECT_DOUBLE_EQ(s.head_dim(), 192.0);  // 128 + 64: the attention kernel's q/k head
+  EXPECT_DOUBLE_EQ(s.head_dim_v(), 128.0);
+  EXPECT_DOUBLE_EQ(s.kv, 128.0);  // keys and values are materialized per query head
+}
+
+TEST(Transformer, DeepSeekV3TotalAndActiveParametersMatchThePublished671BAnd37B) {
+  // Attention block: 187,105,280 + the two latent RMSNorms 1536 + 512 = 187,107,328.
+  // Dense layer: + SwiGLU 3·7168·18432 = 396,361,728 + biases 18432 + 7168 + norms 4·7168 = 28,672
+  //   → 583,523,328.
+  // MoE layer: + 257 experts × 3·7168·2048 (44,040,192 each) = 11,318,329,344 + router 7168·256 =
+  //   1,835,008 + norms 28,672 → 11,507,300,352.
+  // Total: 3 · 583,523,328 + 58 · 11,507,300,352 + embeddings 2·129280·7168 = 1,853,358,080
+  //   = 671,027,348,480 (published: 671B).
+  // Active: 248 idle routed experts per MoE layer, 58 · 248 · 44,040,192 = 633,474,121,728 fewer
+  //   → 37,553,226,752 (published: 37B; this count keeps the input embedding, 0.93B, as "activated",
+  //   hence 1.5 % above).
+  const ModelSpec& m = preset("deepseek-v3");
+  ASSERT_TRUE(m.moe.has_value());
+  EXPECT_EQ(moe_layers(m), 58);
+  EXPECT_DOUBLE_EQ(layer_parameters(m, false), 583523328.0);
+  EXPECT_DOUBLE_EQ(layer_parameters(m, true), 11507300352.0);
+  EXPECT_DOUBLE_EQ(parameters(m), 671027348480.0);
+  EXPECT_DOUBLE_EQ(active_parameters(m), 37553226752.0);
+  EXPECT_NEAR(parameters(m) / 671e9, 1.0, 0.01);
+  EXPECT_NEAR(active_parameters(m) / 37e9, 1.0, 0.02);
+  // The MTP module (depth 1) is outside the 671B: one more MoE layer, the 2h × h projection and two
+  // RMSNorms = 11,507,300,352 + 102,760,448 + 14,336 = 11,610,075,136. (The released checkpoint's
+  // "14B of MTP weights" also stores its own copy of the embedding and output head, 1.85B.)
+  EXPECT_EQ(m.mtp_depth, 1);
+  EXPECT_DOUBLE_EQ(mtp_parameters(m), 11610075136.0);
+}
+
+TEST(Transformer, DeepSeekV3ForwardFlopsAreTwiceTheActiveWeightsPlusAttention) {
+  // Per token, linear: 2·(61 · 187,105,280 MLA projections + 3 · 396,361,728 dense MLP + 58 · (9 ·
+  //   44,040,192 top-8 + shared experts + 1,835,008 router)) = 2 · 35,697,917,952 = 71,395,835,904.
+  // Logits: 2·7168·129,280 = 1,853,358,080. Attention (full square, Megatron convention):
+  //   61 · 2·s·128·(192 + 128) = 61 · 335,544,320 = 20,468,203,520 at s = 4096.
+  // Per sequence (× 4096): 292,437,343,862,784 + 83,837,761,617,920 + 7,591,354,695,680.
+  const ModelSpec& m = preset("deepseek-v3");
+  const double s = m.seq_len;
+  ASSERT_EQ(m.seq_len, 4096);
+  const ForwardFlops f = forward_flops_per_sequence(m);
+  EXPECT_DOUBLE_EQ(f.linear, 292437343862784.0);
+  EXPECT_DOUBLE_EQ(f.attention, 83837761617920.0);
+  EXPECT_DOUBLE_EQ(f.logits, 7591354695680.0);
+  EXPECT_DOUBLE_EQ(f.total() / s, 93717397504.0);
+  // ≈ 2 × active parameters + the attention term: the GEMMs touch every active weight once per token
+  // (2 FLOPs each) except the input embedding (a lookup, V·h = 926,679,040) and the 1,950,720 norm and
+  // bias parameters: 2·(37,553,226,752 − 926,679,040 − 1,950,720) = 73,249,193,984 = linear + logits.
+  const double V = m.vocab, h = m.hidden;
+  EXPECT_DOUBLE_EQ((f.linear + f.logits) / s, 2 * (active_parameters(m) - V * h - 1950720.0));
+  EXPECT_NEAR(f.total() / s / (2 * active_parameters(m) + f.attention / s), 1.0, 0.02);
+}
+
 }  // namespace
 }  // namespace trainsite::models
