@@ -13,6 +13,12 @@ const std::vector<SectionSpec>& scenario_sections() {
             "Model preset from data/models.yaml (trainsite catalog models). A custom shape (layers, hidden, "
             "heads, ...) is edited in the YAML tab.",
             ""},
+           {"software.stack", "Software stack", K::stack, "",
+            "Training-software preset from data/software.yaml: sets recompute, the attention kernel, "
+            "dropout, "
+            "sequence parallelism, ZeRO, overlap and the schedule wherever the scenario does not. Fields "
+            "the scenario leaves out show the stack's value.",
+            ""},
            {"workload.tokens", "Tokens", K::number, "tokens", "Training tokens, e.g. 300e9.", "300e9"},
            {"workload.global_batch", "Global batch", K::integer, "sequences",
             "Sequences per iteration; must be divisible by dp·micro_batch.", "1536"},
@@ -28,11 +34,12 @@ const std::vector<SectionSpec>& scenario_sections() {
             "Recompute",
             K::choice,
             "",
-            "Activation recomputation: none | selective (attention only) | full.",
+            "Activation recomputation: none | selective (attention only) | full. Absent: the software "
+            "stack's.",
             "none",
             {"none", "selective", "full"}},
            {"workload.flash_attention", "FlashAttention", K::boolean, "",
-            "Fused attention kernel (--use-flash-attn).", "false"},
+            "Fused attention kernel (--use-flash-attn). Absent: the software stack's kernel.", "false"},
        }},
       {"parallelism",
        "Parallelism",
@@ -67,14 +74,25 @@ const std::vector<SectionSpec>& scenario_sections() {
             "ZeRO stage",
             K::choice,
             "",
-            "0 plain DP, 1 distributed optimizer, 2 + gradients, 3 + weights.",
+            "0 plain DP, 1 distributed optimizer, 2 + gradients, 3 + weights. Absent: the software stack's.",
             "0",
             {"0", "1", "2", "3"}},
            {"parallelism.sequence_parallel", "Sequence parallel", K::boolean, "",
-            "Megatron sequence parallelism (--sequence-parallel); needs tp > 1.", "false"},
-           {"parallelism.overlap_grad_reduce", "Overlap grad reduce", K::boolean, "",
-            "Hide the data-parallel gradient reduction behind the last backward (--overlap-grad-reduce).",
+            "Megatron sequence parallelism (--sequence-parallel); needs tp > 1. Absent: the software "
+            "stack's.",
             "false"},
+           {"parallelism.overlap_grad_reduce", "Overlap grad reduce", K::boolean, "",
+            "Hide the data-parallel gradient reduction behind the last backward (--overlap-grad-reduce). "
+            "Absent: the software stack's.",
+            "false"},
+           {"parallelism.schedule",
+            "Schedule",
+            K::choice,
+            "",
+            "Pipeline schedule: auto (interleaved when virtual_stages > 1, else 1f1b) | 1f1b | interleaved | "
+            "zero-bubble | dualpipe (docs/model.md §5). Absent: the software stack's.",
+            "auto",
+            {"auto", "1f1b", "interleaved", "zero-bubble", "dualpipe"}},
        }},
       {"cluster",
        "Cluster",

@@ -16,6 +16,7 @@ enum class FieldKind {
   choice,        // combo box of `choices`
   gpu,           // combo box of catalog GPUs
   model,         // combo box of catalog model presets
+  stack,         // combo box of the catalog's software stacks (data/software.yaml)
   text,          // free text
 };
 
@@ -25,7 +26,7 @@ struct FieldSpec {
   FieldKind kind = FieldKind::number;
   std::string unit;      // shown after the editor
   std::string tooltip;   // what the field means, from docs/scenarios.md
-  std::string fallback;  // the loader's default, shown when the key is absent
+  std::string fallback;  // the loader's default, shown when the key is absent (and no stack sets it)
   std::vector<std::string> choices = {};
   int min = 1, max = 1 << 20;
   std::string auto_value = "auto";  // what "auto"/empty writes (`null` for node_power_kw)

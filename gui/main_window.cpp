@@ -103,7 +103,8 @@ void MainWindow::build_actions() {
   simulate_act_ = run->addAction(tr("&Simulate"), QKeySequence(Qt::Key_F6), this, &MainWindow::simulate);
   cancel_act_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), &runner_, &Runner::cancel);
   plan_act_ = run->addAction(tr("&Plan"), QKeySequence(Qt::Key_F7), this, &MainWindow::plan);
-  plan_act_->setToolTip(tr("Search every valid layout of this cluster and fill the form with the fastest (F7)"));
+  plan_act_->setToolTip(
+      tr("Search every valid layout of this cluster and fill the form with the fastest (F7)"));
   cancel_act_->setEnabled(false);
   cancel_act_->setToolTip(tr("Stop the running simulation (Esc)"));
 
@@ -284,7 +285,7 @@ void MainWindow::show_results() {
   const auto& sc = *validation_.scenario;
   summary_->setText(
       tr("<b>%1</b> — %2 on %3 × %4 (%5 nodes), tp %6 · pp %7 · dp %8 · %9 engine. "
-         "Memory %10 GB of %11 GB per GPU.")
+         "Memory %10 GB of the %11 GB usable per GPU (stage %12).")
           .arg(QString::fromStdString(sc.name).toHtmlEscaped(), QString::fromStdString(sc.workload.model.id))
           .arg(sc.cluster.gpus())
           .arg(QString::fromStdString(sc.cluster.gpu.id))
@@ -294,7 +295,8 @@ void MainWindow::show_results() {
           .arg(shown.iteration.dp)
           .arg(QString::fromStdString(shown.engine))
           .arg(shown.memory.total_GB(), 0, 'f', 1)
-          .arg(sc.cluster.gpu.hbm_GB, 0, 'f', 0));
+          .arg(shown.memory.usable_GB, 0, 'f', 1)
+          .arg(shown.memory.stage));
 }
 
 void MainWindow::simulate() {

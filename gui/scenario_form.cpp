@@ -14,6 +14,7 @@
 
 #include "gui/yaml_edit.h"
 #include "scenarios/errors.h"
+#include "scenarios/software_stack.h"
 
 namespace trainsite::gui {
 
@@ -143,7 +144,8 @@ QWidget* ScenarioForm::make_editor(const FieldSpec& f) {
     }
     case FieldKind::choice:
     case FieldKind::gpu:
-    case FieldKind::model: {
+    case FieldKind::model:
+    case FieldKind::stack: {
       auto* c = new QComboBox;
       c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
       c->setMinimumContentsLength(10);
@@ -159,6 +161,12 @@ QWidget* ScenarioForm::make_editor(const FieldSpec& f) {
       if (f.kind == FieldKind::model)
         for (const auto& m : doc_->catalog().models)
           c->addItem(QString::fromStdString(m.id), QString::fromStdString(m.id));
+      if (f.kind == FieldKind::stack)
+        for (const auto& s : doc_->catalog().stacks)
+          c->addItem(QStringLiteral("%1%2").arg(
+                         QString::fromStdString(s.id),
+                         s.id == doc_->catalog().default_stack ? QStringLiteral(" (default)") : QString()),
+                     QString::fromStdString(s.id));
       connect(c, &QComboBox::activated, this, [this, &f, c](int i) {
         const QString v = c->itemData(i).toString();
         if (!v.isEmpty()) write(f, v);
@@ -219,7 +227,8 @@ void ScenarioForm::set_from_document(Row& row, const YAML::Node& root) {
     }
     case FieldKind::choice:
     case FieldKind::gpu:
-    case FieldKind::model: {
+    case FieldKind::model:
+    case FieldKind::stack: {
       auto* c = static_cast<QComboBox*>(row.editor);
       if (f.kind == FieldKind::model && n.IsMap()) {
         const QString preset = n["preset"] ? scalar(n["preset"]) : QStringLiteral("custom");
@@ -230,7 +239,9 @@ void ScenarioForm::set_from_document(Row& row, const YAML::Node& root) {
         c->setCurrentIndex(i);
         break;
       }
-      const QString v = n.IsDefined() && !n.IsNull() ? scalar(n) : fallback;
+      const QString absent =
+          f.kind == FieldKind::stack ? QString::fromStdString(doc_->catalog().default_stack) : fallback;
+      const QString v = n.IsDefined() && !n.IsNull() ? scalar(n) : absent;
       c->setCurrentIndex(c->findData(v));
       break;
     }
@@ -246,12 +257,22 @@ void ScenarioForm::refresh() {
     return;
   }
   setEnabled(true);
+  // Keys the scenario leaves out show what its software stack sets (the loader applies it the same
+  // way); the document itself is not changed. FlashAttention shows whether the stack's kernel is fused.
+  YAML::Node shown = YAML::Clone(root);
+  try {
+    scenarios::apply_software_stack(shown, "<editor>", doc_->catalog());
+    if (YAML::Node w = shown["workload"]; w.IsMap() && w["attention_kernel"] && !w["flash_attention"])
+      w["flash_attention"] = w["attention_kernel"].as<std::string>() != "unfused";
+  } catch (const std::exception&) {
+    shown.reset(root);  // an unknown stack: the loader's error says so; show the document as written
+  }
   updating_ = true;
   for (auto& [path, row] : rows_) {
     if (path == writing_) continue;
     const QSignalBlocker block(row.editor);
     try {
-      set_from_document(row, root);
+      set_from_document(row, shown);
     } catch (const YAML::Exception&) {
       // a value of the wrong shape: the loader's error says so
     }

@@ -6,6 +6,7 @@
 #include "models/site/weather.h"
 #include "scenarios/catalog_loader.h"
 #include "scenarios/epw.h"
+#include "scenarios/software_stack.h"
 #include "scenarios/yaml_reader.h"
 
 namespace trainsite::scenarios {
@@ -310,9 +311,6 @@ void apply_override(YAML::Node root, const std::string& assignment) {
   cur[keys.back()] = parsed;
 }
 
-// Writes the software stack's settings into the document wherever the scenario does not set them
-// itself: an explicit workload:/parallelism: key wins over the `software:` block, which wins over the
-// stack preset (data/software.yaml). Returns the stack's id.
 std::string apply_software_stack(YAML::Node root, const std::string& file, const Catalog& cat) {
   const Section s(root, "", file);
   const Section sw = s.child("software");

@@ -1,8 +1,9 @@
 // GUI tests under QT_QPA_PLATFORM=offscreen: the planner's workflow on a shipped scenario.
-#include <QChart>
 #include <QAbstractBarSeries>
 #include <QBarSet>
+#include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QImage>
@@ -95,6 +96,38 @@ class GuiTest : public QObject {
     QVERIFY(w->document()->modified());
     w->document()->undo_stack()->undo();
     QTRY_COMPARE(w->analytic() ? w->analytic()->sites[0].step_time_s : 0.0, a800_step);
+  }
+
+  // DeepSeek-V3's scenario names the deepseek-v3-2024 stack and leaves recompute, ZeRO and the schedule
+  // to it: the form shows the stack's values (selective, 1, dualpipe), not the schema's bare defaults,
+  // and picking another stack in the form writes only `software.stack`.
+  void form_shows_what_the_software_stack_sets() {
+    auto w = std::make_unique<MainWindow>(catalog_, data_);
+    w->set_quiet(true);
+    QVERIFY(
+        w->open_file(QStringLiteral(TRAINSITE_SOURCE_DIR "/scenarios/library/deepseek-v3-h800-2048.yaml")));
+    auto* stack = qobject_cast<QComboBox*>(w->form()->editor(QStringLiteral("software.stack")));
+    auto* recompute = qobject_cast<QComboBox*>(w->form()->editor(QStringLiteral("workload.recompute")));
+    auto* zero = qobject_cast<QComboBox*>(w->form()->editor(QStringLiteral("parallelism.zero")));
+    auto* schedule = qobject_cast<QComboBox*>(w->form()->editor(QStringLiteral("parallelism.schedule")));
+    auto* flash = qobject_cast<QCheckBox*>(w->form()->editor(QStringLiteral("workload.flash_attention")));
+    QVERIFY(stack && recompute && zero && schedule && flash);
+    QCOMPARE(stack->currentData().toString(), QStringLiteral("deepseek-v3-2024"));
+    QCOMPARE(recompute->currentData().toString(), QStringLiteral("selective"));
+    QCOMPARE(zero->currentData().toString(), QStringLiteral("1"));
+    QCOMPARE(schedule->currentData().toString(), QStringLiteral("dualpipe"));
+    QVERIFY(flash->isChecked());  // fa3 on the H800
+    QVERIFY(!w->document()->text().contains(QStringLiteral("recompute:")));
+    // megatron-2021: full recompute, plain DP, no fused attention; the document gains only the stack.
+    const int old = stack->findData(QStringLiteral("megatron-2021"));
+    QVERIFY(old >= 0);
+    stack->setCurrentIndex(old);
+    emit stack->activated(old);
+    QVERIFY(w->document()->text().contains(QStringLiteral("megatron-2021")));
+    QCOMPARE(recompute->currentData().toString(), QStringLiteral("full"));
+    QCOMPARE(zero->currentData().toString(), QStringLiteral("0"));
+    QVERIFY(!flash->isChecked());
+    QVERIFY(!w->document()->text().contains(QStringLiteral("recompute:")));
   }
 
   void invalid_tp_shows_the_error_and_disables_run() {
@@ -254,8 +287,8 @@ class GuiTest : public QObject {
     QVERIFY(tornado);
     auto* bars = qobject_cast<QAbstractBarSeries*>(tornado->chart()->series().value(0));
     QVERIFY(bars);
-    QCOMPARE(bars->count(), 2);          // low and high
-    QCOMPARE(bars->barSets()[0]->count(), 7);  // one bar per input
+    QCOMPARE(bars->count(), 2);                                              // low and high
+    QCOMPARE(bars->barSets()[0]->count(), 7);                                // one bar per input
     QVERIFY(tornado->chart()->title().contains(QStringLiteral("ulanqab")));  // the cheaper site first
     auto* pick = w->findChild<QComboBox*>(QStringLiteral("tornadoSite"));
     QVERIFY(pick);
@@ -376,7 +409,8 @@ class GuiTest : public QObject {
     pp->setValue(1);  // 175B on tp 8 alone: ~22B parameters per GPU, far beyond 80 GB
     w->refresh_now();
     QVERIFY(!w->validation().ok());
-    QVERIFY2(w->validation().message.contains(QStringLiteral("does not fit")), qPrintable(w->validation().message));
+    QVERIFY2(w->validation().message.contains(QStringLiteral("does not fit")),
+             qPrintable(w->validation().message));
     QVERIFY(!w->estimate_action()->isEnabled());
     QVERIFY(w->plan_action()->isEnabled());  // the layout is what is wrong: the planner can fix it
     QSignalSpy applied(w->plan_panel(), &gui::PlanPanel::applied);
