@@ -32,10 +32,11 @@ struct Iteration {
   int virtual_stages = 1;
   Schedule schedule = Schedule::one_f_one_b;  // resolved (never automatic)
   std::vector<StageWork> stages;              // per pipeline stage, first stage first
-  int slowest_stage = 0;                      // the stage that sets the pipeline's pace
-  double p2p_per_microbatch_s = 0;            // activation + gradient send/recv on the critical path
-  double dp_total_s = 0;                      // DP/ZeRO collective time before overlap
-  double bubble_fraction = 0;                 // idle share of the pipeline: bubble / (busy + bubble)
+  // The stage that sets the pipeline's pace; under DualPipe, the rank that holds it and its mirror.
+  int slowest_stage = 0;
+  double p2p_per_microbatch_s = 0;  // activation + gradient send/recv on the critical path
+  double dp_total_s = 0;            // DP/ZeRO collective time before overlap
+  double bubble_fraction = 0;       // idle share of the pipeline: bubble / (busy + bubble)
   // The breakdown (sums to step_time_s).
   double compute_s = 0, tp_comm_s = 0, pp_bubble_s = 0, pp_comm_s = 0, dp_comm_s = 0, cp_comm_s = 0,
          ep_comm_s = 0, io_stall_s = 0, other_s = 0;
