@@ -54,6 +54,9 @@ std::vector<LayoutProblem> layout_problems(const Scenario& sc) {
         break;
       }
   if (p.virtual_stages > 1 && p.pp < 2) add("parallelism.virtual_stages", "interleaving needs pp >= 2");
+  if (p.comm_sms >= sc.cluster.gpu.sms)
+    add("parallelism.comm_sms", msg("%d SMs kept for communication leave none of the %s's %d for computation",
+                                    p.comm_sms, sc.cluster.gpu.id.c_str(), sc.cluster.gpu.sms));
   if (p.schedule == Schedule::dualpipe && micro_batches(sc) % 2 != 0)
     add("parallelism.schedule", msg("DualPipe feeds micro-batches from both ends and needs an even number of "
                                     "them, got %d",

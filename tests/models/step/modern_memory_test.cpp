@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "models/layout.h"
+#include "models/step/gemm.h"
 #include "models/step/iteration.h"
 #include "models/step/memory.h"
 #include "models/step/pipeline.h"
@@ -134,6 +135,37 @@ TEST(ModernMemory, InFlightMicroBatchesNeverExceedTheirCount) {
   ASSERT_EQ(micro_batches(sc), 16);
   const double per_layer = activation_bytes_per_layer(sc);
   EXPECT_NEAR(stage_memory(sc, 1).activations_GB, 16 * 8 * per_layer / 1e9, 1e-9);
+}
+
+}  // namespace
+}  // namespace trainsite::models
+
+namespace trainsite::models {
+namespace {
+
+TEST(CommSms, KeptSmsLeaveTheRestToTheComputation) {
+  // DeepSeek-V3 keeps 20 of the H800's 132 SMs for its all-to-all: the GEMMs see 112/132 of the peak
+  // and 112 SMs for wave quantization.
+  const Gpu& gpu = *catalog().find_gpu("H800-SXM5-80GB");
+  const Calibration cal;
+  const Device all = training_device(gpu, Precision::fp8, cal);
+  const Device rest = training_device(gpu, Precision::fp8, cal, 20);
+  EXPECT_EQ(all.sms, 132);
+  EXPECT_EQ(rest.sms, 112);
+  EXPECT_NEAR(rest.peak_flops / all.peak_flops, 112.0 / 132.0, 1e-12);
+  EXPECT_NEAR(rest.burst_peak_flops / all.burst_peak_flops, 112.0 / 132.0, 1e-12);
+}
+
+TEST(CommSms, KeepingEverySmIsALayoutError) {
+  Scenario sc = deepseek_v3();
+  sc.parallelism.comm_sms = 132;
+  int n = 0;
+  for (const auto& p : layout_problems(sc)) n += p.field == "parallelism.comm_sms";
+  EXPECT_EQ(n, 1);
+  sc.parallelism.comm_sms = 20;
+  n = 0;
+  for (const auto& p : layout_problems(sc)) n += p.field == "parallelism.comm_sms";
+  EXPECT_EQ(n, 0);
 }
 
 }  // namespace
