@@ -16,6 +16,8 @@
 #include <QValueAxis>
 #include <algorithm>
 
+#include "gui/bar_hover.h"
+
 namespace trainsite::gui {
 
 namespace {
@@ -141,13 +143,7 @@ QWidget* interruptions_chart(const models::Result& r) {
   auto* series = new QBarSeries;
   series->append(count);
   series->append(lost);
-  for (QBarSet* set : {count, lost})
-    QObject::connect(set, &QBarSet::hovered, set, [set, sites](bool on, int i) {
-      if (!on) return QToolTip::hideText();
-      QToolTip::showText(QCursor::pos(), QStringLiteral("%1 · %2: %3")
-                                             .arg(set->label(), sites.value(i))
-                                             .arg(QLocale().toString(set->at(i), 'f', 1)));
-    });
+  for (QBarSet* set : {count, lost}) hover_values(set, sites, QString(), 1);
   chart->addSeries(series);
   auto* x = new QBarCategoryAxis;
   x->append(sites);

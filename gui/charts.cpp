@@ -19,6 +19,7 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include "gui/bar_hover.h"
 #include "gui/campaign_charts.h"
 #include "gui/robustness_charts.h"
 
@@ -45,19 +46,6 @@ void reset_chart(QChart* c, const QString& title) {
     delete a;
   }
   c->setTitle(title);
-}
-
-// Tooltip "set · category: value unit" while the mouse is over a bar.
-void hover_values(QBarSet* set, const QStringList& categories, const QString& unit, int decimals) {
-  QObject::connect(set, &QBarSet::hovered, set, [set, categories, unit, decimals](bool on, int i) {
-    if (!on) {
-      QToolTip::hideText();
-      return;
-    }
-    QToolTip::showText(QCursor::pos(), QStringLiteral("%1 · %2: %3 %4")
-                                           .arg(set->label(), categories.value(i))
-                                           .arg(QLocale().toString(set->at(i), 'f', decimals), unit));
-  });
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gui/bar_hover.h"
+
 namespace trainsite::gui {
 
 namespace {
@@ -73,13 +75,7 @@ QWidget* tornado_chart(const models::Result& r, size_t site) {
   auto* series = new QHorizontalBarSeries;
   series->append(low);
   series->append(high);
-  for (QBarSet* set : {low, high})
-    QObject::connect(set, &QBarSet::hovered, set, [set, names](bool on, int i) {
-      if (!on) return QToolTip::hideText();
-      QToolTip::showText(QCursor::pos(), QStringLiteral("%1 · %2: %3 % of the total cost")
-                                             .arg(set->label(), names.value(i))
-                                             .arg(QLocale().toString(set->at(i), 'f', 1)));
-    });
+  for (QBarSet* set : {low, high}) hover_values(set, names, QStringLiteral("% of the total cost"), 1);
   chart->addSeries(series);
   auto* y = new QBarCategoryAxis;
   y->append(names);
